@@ -1,0 +1,48 @@
+# The workbook's two commands: `make lab` and `make test`. Both build .venv on first use (and
+# rebuild it when pyproject.toml changes), so no activated shell or manual install is needed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-from-pyproject
+
+# nbval: re-execute every notebook in this environment and compare stored text outputs.
+NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 \
+         --nbval-sanitize-with tests/nbval-sanitize.cfg
+
+.PHONY: lab test test-fast notebooks figures clean help
+
+help:
+	@echo "make lab        open the workbook in JupyterLab (localhost, token auth)"
+	@echo "make test       run every test, notebooks included"
+	@echo "make test-fast  unit and property tests only"
+	@echo "make notebooks  re-execute every notebook in place, deterministically"
+	@echo "make figures    regenerate figures/"
+	@echo "make clean      remove .venv and caches"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed; set PYTHON=/path/to/python3.x")'
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --allow-root \
+		--ServerApp.root_dir="$(CURDIR)" notebooks/00-start-here.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests notebooks $(NBVAL)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not browser"
+
+notebooks: $(STAMP)
+	$(BIN)/python -m conv_backprop.tools.execute_notebooks notebooks
+
+figures: $(STAMP)
+	$(BIN)/python -m conv_backprop.figures figures
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

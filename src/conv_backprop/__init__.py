@@ -1,0 +1,69 @@
+"""conv_backprop: forward and backward propagation through convolution and pooling layers.
+
+The package behind the workbook in ``notebooks/``. Layout NCHW; weights (F, C, HH, WW); the
+forward pass is a cross-correlation; output sizes use floor division (PyTorch semantics).
+``kernel_size``, ``stride``, ``padding`` and ``dilation`` take an int or an (h, w) pair.
+"""
+
+from .conv import (
+    conv2d_backward,
+    conv2d_backward_flipped,
+    conv2d_backward_naive,
+    conv2d_forward,
+    conv2d_forward_naive,
+    flipped_kernel_input,
+)
+from .gradcheck import GradcheckResult, gradcheck, numerical_gradient, rel_error
+from .im2col import col2im, im2col
+from .indices import (
+    conv2d_dx_by_indices,
+    output_bounds,
+    outputs_reached,
+    seed002_bounds,
+    seed002_bounds_corrected,
+)
+from .pool import (
+    avgpool2d_backward,
+    avgpool2d_backward_naive,
+    avgpool2d_forward,
+    avgpool2d_forward_naive,
+    maxpool2d_backward,
+    maxpool2d_backward_naive,
+    maxpool2d_forward,
+    maxpool2d_forward_naive,
+)
+from .shapes import AxisGeometry, Geometry, conv_output_size, explain_geometry
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AxisGeometry",
+    "Geometry",
+    "GradcheckResult",
+    "avgpool2d_backward",
+    "avgpool2d_backward_naive",
+    "avgpool2d_forward",
+    "avgpool2d_forward_naive",
+    "col2im",
+    "conv2d_backward",
+    "conv2d_backward_flipped",
+    "conv2d_backward_naive",
+    "conv2d_dx_by_indices",
+    "conv2d_forward",
+    "conv2d_forward_naive",
+    "conv_output_size",
+    "explain_geometry",
+    "flipped_kernel_input",
+    "gradcheck",
+    "im2col",
+    "maxpool2d_backward",
+    "maxpool2d_backward_naive",
+    "maxpool2d_forward",
+    "maxpool2d_forward_naive",
+    "numerical_gradient",
+    "output_bounds",
+    "outputs_reached",
+    "rel_error",
+    "seed002_bounds",
+    "seed002_bounds_corrected",
+]

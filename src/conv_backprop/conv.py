@@ -1,0 +1,290 @@
+"""2-D convolution (cross-correlation), forward and backward, three ways.
+
+* ``conv2d_forward_naive`` / ``conv2d_backward_naive``: plain loops, one 3-D dot product per
+  output; derived in notebooks 02 (forward), 03 (dx) and 04 (dw, db).
+* ``conv2d_forward`` / ``conv2d_backward``: vectorised with im2col / col2im and matrix
+  products; derived in notebook 06.
+* ``conv2d_backward_flipped``: dx as a full cross-correlation of the zero-inserted, padded dout
+  with the 180°-rotated kernel, dw as a correlation of x with dout; derived in notebook 05.
+
+Shapes (notation of notebook 00):
+    x    (N, C, H, W)          input
+    w    (F, C, HH, WW)        weights
+    b    (F,)                  bias
+    out  (N, F, H_out, W_out)  output, ``out[n, f, i, j] = Σ_{c,a,b} xpad[n, c, i·s_h + a·d_h,
+                               j·s_w + b·d_w] · w[f, c, a, b] + b[f]``
+    dout (N, F, H_out, W_out)  ∂L/∂out
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_array, as_pair, check_shape, compute_dtype
+from .im2col import crop_padding, fold, pad_spatial, windows
+from .shapes import Geometry, window_geometry
+
+__all__ = [
+    "conv2d_forward_naive",
+    "conv2d_backward_naive",
+    "conv2d_forward",
+    "conv2d_backward",
+    "conv2d_backward_flipped",
+    "flipped_kernel_input",
+]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_xw(x, w, stride, padding, dilation):
+    x = as_array(x, "x", 4, "(N, C, H, W)")
+    w = as_array(w, "w", 4, "(F, C, HH, WW)")
+    if w.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"w has {w.shape[1]} input channels (w.shape[1]) but x has {x.shape[1]} "
+            f"(x.shape[1]); they must match. Got x.shape={x.shape}, w.shape={w.shape}"
+        )
+    if min(w.shape) < 1 or min(x.shape) < 1:
+        raise ValueError(f"x and w must have no empty axis; got x.shape={x.shape}, w.shape={w.shape}")
+    geom = window_geometry(x.shape, w.shape[2:], stride, padding, dilation, what=f"the kernel w (shape {w.shape})")
+    return x, w, geom
+
+
+def _check_forward(x, w, b, stride, padding, dilation):
+    x, w, geom = _check_xw(x, w, stride, padding, dilation)
+    b = as_array(b, "b", 1, "(F,)")
+    check_shape(b, "b", (w.shape[0],), "(F,), one bias per filter of w")
+    dtype = compute_dtype(x, w, b)
+    return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b.astype(dtype, copy=False), geom
+
+
+def _check_backward(dout, x, w, stride, padding, dilation):
+    x, w, geom = _check_xw(x, w, stride, padding, dilation)
+    dout = as_array(dout, "dout", 4, "(N, F, H_out, W_out)")
+    expected = (x.shape[0], w.shape[0], *geom.output_shape)
+    check_shape(dout, "dout", expected, "(N, F, H_out, W_out), the shape of the forward output")
+    dtype = compute_dtype(dout, x, w)
+    return (
+        dout.astype(dtype, copy=False),
+        x.astype(dtype, copy=False),
+        w.astype(dtype, copy=False),
+        geom,
+    )
+
+
+def _window_slices(i: int, j: int, geom: Geometry) -> tuple[slice, slice]:
+    """Rows and columns of the padded input that output (i, j) reads (dilation as a step)."""
+    gh, gw = geom.height, geom.width
+    r, c = i * gh.stride, j * gw.stride
+    return slice(r, r + gh.extent, gh.dilation), slice(c, c + gw.extent, gw.dilation)
+
+
+# --------------------------------------------------------------------------- naive loops
+
+
+def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """Forward pass with plain loops: one 3-D dot product per output entry.
+
+    Parameters
+    ----------
+    x : (N, C, H, W) input.
+    w : (F, C, HH, WW) weights.
+    b : (F,) bias.
+    stride, padding, dilation : int or (h, w) pair.
+
+    Returns
+    -------
+    out : (N, F, H_out, W_out) with
+        ``out[n, f, i, j] = sum(xpad[n, :, window(i, j)] * w[f]) + b[f]``.
+
+    Derived in ``notebooks/02-forward-3d-dot-product.ipynb``.
+    """
+    x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation)
+    xpad = pad_spatial(x, as_pair(padding, "padding", minimum=0))
+    N, F = x.shape[0], w.shape[0]
+    H_out, W_out = geom.output_shape
+    out = np.zeros((N, F, H_out, W_out), dtype=x.dtype)
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    rows, cols = _window_slices(i, j, geom)
+                    window = xpad[n, :, rows, cols]  # (C, HH, WW): all channels at once
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out
+
+
+def conv2d_backward_naive(dout, x, w, stride=1, padding=0, dilation=1):
+    """Backward pass with plain loops, following the chain rule one output at a time.
+
+    Output ``(n, f, i, j)`` was ``sum(xpad[n, :, window] * w[f]) + b[f]``, so it sends
+    ``dout[n, f, i, j] · w[f]`` back to its window of ``xpad``, ``dout[n, f, i, j] · xpad[n, :,
+    window]`` to ``w[f]`` and ``dout[n, f, i, j]`` to ``b[f]``. Gradients reaching the padding ring
+    are discarded (padding is a constant, not an input).
+
+    Parameters
+    ----------
+    dout : (N, F, H_out, W_out) upstream gradient ∂L/∂out.
+    x : (N, C, H, W) input of the forward pass.
+    w : (F, C, HH, WW) weights.
+    stride, padding, dilation : int or (h, w) pair.
+
+    Returns
+    -------
+    dx : (N, C, H, W), dw : (F, C, HH, WW), db : (F,).
+
+    Derived in ``notebooks/03-backward-dx-by-indices.ipynb`` (dx) and
+    ``notebooks/04-backward-dw-db.ipynb`` (dw, db).
+    """
+    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation)
+    pad = as_pair(padding, "padding", minimum=0)
+    xpad = pad_spatial(x, pad)
+    dxpad = np.zeros_like(xpad)
+    dw = np.zeros_like(w)
+    db = np.zeros(w.shape[0], dtype=x.dtype)
+    N, F, H_out, W_out = dout.shape
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    rows, cols = _window_slices(i, j, geom)
+                    g = dout[n, f, i, j]
+                    dxpad[n, :, rows, cols] += g * w[f]
+                    dw[f] += g * xpad[n, :, rows, cols]
+                    db[f] += g
+    return np.ascontiguousarray(crop_padding(dxpad, pad)), dw, db
+
+
+# --------------------------------------------------------------------------- vectorised
+
+
+def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """Vectorised forward pass: im2col, then one matrix product.
+
+    Same parameters, result and dtype rules as :func:`conv2d_forward_naive`:
+    x (N, C, H, W), w (F, C, HH, WW), b (F,) → out (N, F, H_out, W_out).
+
+    Derived in ``notebooks/06-vectorising-im2col.ipynb``.
+    """
+    x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation)
+    cols = _im2col(x, geom, as_pair(padding, "padding", minimum=0))  # (C·HH·WW, N·Ho·Wo)
+    F, N = w.shape[0], x.shape[0]
+    out = w.reshape(F, -1) @ cols + b[:, None]  # (F, N·Ho·Wo)
+    return np.ascontiguousarray(out.reshape(F, N, *geom.output_shape).transpose(1, 0, 2, 3))
+
+
+def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1):
+    """Vectorised backward pass: dw and dx as matrix products, col2im for dx.
+
+    With ``cols = im2col(x)`` of shape (C·HH·WW, N·H_out·W_out) and ``D`` = dout as (F, N·H_out·W_out):
+    ``dw = D @ colsᵀ``, ``dx = col2im(w_matᵀ @ D)``, ``db = Σ dout`` over n, i, j.
+
+    Same parameters and results as :func:`conv2d_backward_naive`:
+    dout (N, F, H_out, W_out), x (N, C, H, W), w (F, C, HH, WW) → dx (N, C, H, W),
+    dw (F, C, HH, WW), db (F,).
+
+    Derived in ``notebooks/06-vectorising-im2col.ipynb``.
+    """
+    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation)
+    pad = as_pair(padding, "padding", minimum=0)
+    N, F, H_out, W_out = dout.shape
+    C, HH, WW = w.shape[1:]
+    cols = _im2col(x, geom, pad)
+    dout_mat = dout.transpose(1, 0, 2, 3).reshape(F, -1)  # (F, N·Ho·Wo)
+    dw = (dout_mat @ cols.T).reshape(w.shape)
+    dcols = w.reshape(F, -1).T @ dout_mat  # (C·HH·WW, N·Ho·Wo)
+    g = dcols.reshape(C, HH, WW, N, H_out, W_out).transpose(3, 0, 4, 5, 1, 2)
+    dx = np.ascontiguousarray(crop_padding(fold(g, geom), pad))
+    db = dout.sum(axis=(0, 2, 3))
+    return dx, dw, db
+
+
+def _im2col(x: np.ndarray, geom: Geometry, pad: tuple[int, int]) -> np.ndarray:
+    N, C = x.shape[:2]
+    HH, WW = geom.height.kernel_size, geom.width.kernel_size
+    Ho, Wo = geom.output_shape
+    view = windows(pad_spatial(x, pad), geom)  # (N, C, Ho, Wo, HH, WW), no copy
+    return view.transpose(1, 4, 5, 0, 2, 3).reshape(C * HH * WW, N * Ho * Wo)
+
+
+# --------------------------------------------------------------------------- flipped kernel
+
+
+def flipped_kernel_input(dout, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """dout prepared for the flipped-kernel identity of notebook 05.
+
+    Inserts ``s − 1`` zeros between neighbouring dout entries, then pads by ``E − 1 − p`` on the
+    top/left and ``E − 1 − p + unused`` on the bottom/right, where ``E = d·(k − 1) + 1`` is the
+    kernel's extent and ``unused`` counts the input rows/columns the forward pass never reached
+    (a negative amount crops instead). A stride-1, dilation-``d`` cross-correlation of the result
+    with the 180°-rotated kernel is then exactly ``dx``.
+
+    Parameters
+    ----------
+    dout : (N, F, H_out, W_out).
+    x_shape : (N, C, H, W) of the forward input.
+    kernel_size, stride, padding, dilation : int or (h, w) pair.
+
+    Returns
+    -------
+    (N, F, H + E_h − 1, W + E_w − 1).
+
+    Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
+    """
+    dout = as_array(dout, "dout", 4, "(N, F, H_out, W_out)")
+    x_shape = tuple(int(v) for v in x_shape)
+    geom = window_geometry(x_shape, kernel_size, stride, padding, dilation, what=f"kernel_size={kernel_size!r}")
+    expected = (x_shape[0], dout.shape[1], *geom.output_shape)
+    check_shape(dout, "dout", expected, "(N, F, H_out, W_out) for this geometry")
+    dtype = compute_dtype(dout)
+    return _flipped_input(dout.astype(dtype, copy=False), geom)
+
+
+def _flipped_input(dout: np.ndarray, geom: Geometry) -> np.ndarray:
+    gh, gw = geom.height, geom.width
+    N, F, Ho, Wo = dout.shape
+    # Full padding E − 1 on both sides, plus the unused rows the forward pass dropped ...
+    full = np.zeros(
+        (N, F, (Ho - 1) * gh.stride + 1 + 2 * (gh.extent - 1) + gh.unused,
+         (Wo - 1) * gw.stride + 1 + 2 * (gw.extent - 1) + gw.unused),
+        dtype=dout.dtype,
+    )
+    top, left = gh.extent - 1, gw.extent - 1
+    full[:, :, top : top + (Ho - 1) * gh.stride + 1 : gh.stride,
+         left : left + (Wo - 1) * gw.stride + 1 : gw.stride] = dout  # s − 1 zeros in between
+    # ... minus p on each side: padding by E − 1 − p (cropping when that is negative).
+    ph, pw = gh.padding, gw.padding
+    return full[:, :, ph : full.shape[2] - ph, pw : full.shape[3] - pw]
+
+
+def conv2d_backward_flipped(dout, x, w, stride=1, padding=0, dilation=1):
+    """Backward pass through the flipped-kernel identity.
+
+    * ``dx`` = stride-1 cross-correlation of :func:`flipped_kernel_input` (dout with ``s − 1``
+      zeros inserted, padded by ``E − 1 − p``) with the 180°-rotated kernel whose in/out channels
+      are swapped, ``w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)`` of shape (C, F, HH, WW), keeping
+      the forward dilation.
+    * ``dw`` = cross-correlation of the padded x with dout used as a kernel: the forward stride
+      becomes the dilation and the forward dilation becomes the stride (batch summed).
+    * ``db`` = Σ dout over n, i, j.
+
+    Same parameters and results as :func:`conv2d_backward_naive`.
+
+    Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
+    """
+    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation)
+    pad = as_pair(padding, "padding", minimum=0)
+    dil = (geom.height.dilation, geom.width.dilation)
+    F, C, HH, WW = w.shape
+
+    w_rot = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, F, HH, WW)
+    dx = conv2d_forward(_flipped_input(dout, geom), w_rot, np.zeros(C, dout.dtype), 1, 0, dil)
+
+    xpad_t = pad_spatial(x, pad).transpose(1, 0, 2, 3)  # (C, N, Hp, Wp): channels as batch
+    dout_t = dout.transpose(1, 0, 2, 3)  # (F, N, Ho, Wo): dout as F kernels over N channels
+    strides = (geom.height.stride, geom.width.stride)
+    corr = conv2d_forward(xpad_t, dout_t, np.zeros(F, dout.dtype), stride=dil, dilation=strides)
+    # corr is (C, F, HH + extra, WW + extra); the extra rows only exist when unused ≥ dilation.
+    dw = np.ascontiguousarray(corr[:, :, :HH, :WW].transpose(1, 0, 2, 3))
+    return dx, dw, dout.sum(axis=(0, 2, 3))

@@ -1,0 +1,123 @@
+"""Which outputs does one input reach? The index bookkeeping behind ∂L/∂x.
+
+Derived in ``notebooks/03-backward-dx-by-indices.ipynb``.
+
+Along one axis, output ``i`` reads padded input ``i·s + a·d`` through kernel tap ``a``. Input
+``q`` (0-based, unpadded) therefore reaches output ``i`` through tap ``a`` exactly when
+
+    i·s + a·d = q + p,   0 ≤ a < k,   0 ≤ i < n_out.
+
+For ``d = 1`` this solves to an interval, i ∈ [⌈(q + p − k + 1)/s⌉, ⌊(q + p)/s⌋] clamped to
+[0, n_out − 1]. The lower bound is a *ceiling*: seed 002 published a floor, which is wrong
+whenever ``s`` does not divide the numerator (see :func:`seed002_bounds`).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._validation import as_pair
+from .conv import _check_backward
+from .shapes import AxisGeometry
+
+__all__ = [
+    "outputs_reached",
+    "output_bounds",
+    "seed002_bounds",
+    "seed002_bounds_corrected",
+    "conv2d_dx_by_indices",
+]
+
+
+def _axis(index, size, kernel_size, stride, padding, dilation) -> AxisGeometry:
+    for name, v in dict(index=index, size=size, kernel_size=kernel_size, stride=stride,
+                        padding=padding, dilation=dilation).items():
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+            raise TypeError(f"{name} must be an int; got {v!r}")
+    g = AxisGeometry("height", size, kernel_size, stride, padding, dilation)
+    if not g.valid:
+        raise ValueError(g.reason)
+    if not 0 <= index < size:
+        raise ValueError(f"index must be in [0, {size - 1}] (an input position); got {index}")
+    return g
+
+
+def outputs_reached(index, size, kernel_size, stride=1, padding=0, dilation=1) -> list[tuple[int, int]]:
+    """All ``(i, a)`` with ``i·stride + a·dilation == index + padding``: the outputs input
+    ``index`` reaches along one axis and the kernel tap it meets there (0-based, sorted by i).
+
+    Empty when the input falls between windows (stride > extent) or only in unused rows.
+    """
+    g = _axis(index, size, kernel_size, stride, padding, dilation)
+    pairs = []
+    for a in range(kernel_size):
+        offset = index + padding - a * dilation
+        if offset >= 0 and offset % stride == 0 and offset // stride < g.output_size:
+            pairs.append((offset // stride, a))
+    return sorted(pairs)
+
+
+def output_bounds(index, size, kernel_size, stride=1, padding=0) -> tuple[int, int]:
+    """Closed-form (dilation 1) range ``(i_lo, i_hi)`` of outputs that input ``index`` reaches,
+    0-based and inclusive; ``i_lo > i_hi`` means it reaches none.
+
+    ``i_lo = max(0, ⌈(index + padding − kernel_size + 1)/stride⌉)``,
+    ``i_hi = min(n_out − 1, ⌊(index + padding)/stride⌋)``.
+    """
+    g = _axis(index, size, kernel_size, stride, padding, 1)
+    q = index + padding
+    lo = -((kernel_size - 1 - q) // stride)  # ceil((q − k + 1) / s) with integer arithmetic
+    hi = q // stride
+    return max(0, lo), min(g.output_size - 1, hi)
+
+
+def seed002_bounds(p, f_r, s) -> tuple[int, int]:
+    """The bounds *as published* in seed 002 (1-based, no padding): an erratum, kept to show it.
+
+    ``i_lower = ⌊(p − f_r)/s + 1⌋``, ``i_upper = ⌊(p − 1)/s + 1⌋``. The lower bound should be
+    a ceiling, and neither is clamped to the valid outputs; use :func:`seed002_bounds_corrected`.
+    """
+    return int(np.floor((p - f_r) / s + 1)), int(np.floor((p - 1) / s + 1))
+
+
+def seed002_bounds_corrected(p, f_r, s, n_out) -> tuple[int, int]:
+    """Seed 002's bounds corrected (1-based): solve ``1 ≤ p − (i − 1)·s ≤ f_r`` for integer i.
+
+    ``i_lower = max(1, ⌈(p − f_r)/s⌉ + 1)``, ``i_upper = min(n_out, ⌊(p − 1)/s⌋ + 1)``;
+    ``i_lower > i_upper`` means input p reaches no output.
+    """
+    lower = -((f_r - p) // s) + 1  # ceil((p − f_r)/s) + 1
+    upper = (p - 1) // s + 1
+    return max(1, lower), min(n_out, upper)
+
+
+def conv2d_dx_by_indices(dout, x, w, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """∂L/∂x one input entry at a time, by the index derivation of notebook 03 (gather form):
+
+    ``dx[n, c, q, r] = Σ_f Σ_{(i, a) ∈ P_rows(q)} Σ_{(j, b) ∈ P_cols(r)} dout[n, f, i, j] · w[f, c, a, b]``
+
+    where ``P_rows(q) = outputs_reached(q, H, HH, s_h, p_h, d_h)`` (and likewise for columns).
+
+    dout (N, F, H_out, W_out), x (N, C, H, W), w (F, C, HH, WW) → dx (N, C, H, W).
+    Slow and literal: it exists to check the derivation, not to be used in training.
+
+    Derived in ``notebooks/03-backward-dx-by-indices.ipynb``.
+    """
+    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation)
+    sh, sw = as_pair(stride, "stride", minimum=1)
+    ph, pw = as_pair(padding, "padding", minimum=0)
+    dh, dw = as_pair(dilation, "dilation", minimum=1)
+    N, C, H, W = x.shape
+    HH, WW = w.shape[2:]
+    dx = np.zeros_like(x)
+    for q in range(H):
+        rows = outputs_reached(q, H, HH, sh, ph, dh)
+        for r in range(W):
+            cols = outputs_reached(r, W, WW, sw, pw, dw)
+            for i, a in rows:
+                for j, b in cols:
+                    # (N, F) @ (F, C) -> (N, C): every batch item and channel at once
+                    dx[:, :, q, r] += dout[:, :, i, j] @ w[:, :, a, b]
+    return dx

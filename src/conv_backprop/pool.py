@@ -1,0 +1,214 @@
+"""Max and average pooling, forward and backward, as loops and vectorised.
+
+Derived in ``notebooks/07-pooling-backprop.ipynb``.
+
+Shapes: x (N, C, H, W) → out (N, C, H_out, W_out); dout has the shape of out and dx the shape
+of x. ``stride`` defaults to ``kernel_size``; smaller strides make windows overlap, and then an
+input entry collects gradient from every window it wins (max) or belongs to (average).
+Padding must be at most half the kernel (PyTorch's rule), so each window holds a real entry.
+
+* Max pooling pads with −inf and sends each window's gradient to its maximum. With
+  ``ties="first"`` the first maximum in row-major window order takes all of it (as PyTorch does);
+  with ``ties="split"`` the tied maxima share it equally.
+* Average pooling pads with zeros that count in the divisor (PyTorch's default,
+  ``count_include_pad=True``): every entry of a window receives ``dout / (HH·WW)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_array, as_pair, check_shape, check_ties, compute_dtype
+from .im2col import crop_padding, fold, pad_spatial, windows
+from .shapes import Geometry, window_geometry
+
+__all__ = [
+    "maxpool2d_forward",
+    "maxpool2d_backward",
+    "avgpool2d_forward",
+    "avgpool2d_backward",
+    "maxpool2d_forward_naive",
+    "maxpool2d_backward_naive",
+    "avgpool2d_forward_naive",
+    "avgpool2d_backward_naive",
+]
+
+
+def _pool_setup(x, kernel_size, stride, padding, dout=None):
+    x = as_array(x, "x", 4, "(N, C, H, W)")
+    if min(x.shape) < 1:
+        raise ValueError(f"x must have no empty axis; got shape {x.shape}")
+    k = as_pair(kernel_size, "kernel_size", minimum=1)
+    s = k if stride is None else as_pair(stride, "stride", minimum=1)
+    p = as_pair(padding, "padding", minimum=0)
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(
+            f"padding must be at most half the kernel size, (kernel_size // 2) = "
+            f"{(k[0] // 2, k[1] // 2)}, so that every window holds at least one input entry; "
+            f"got padding={padding!r} with kernel_size={kernel_size!r}"
+        )
+    geom = window_geometry(x.shape, k, s, p, 1, what=f"kernel_size={kernel_size!r}")
+    arrays = (x,) if dout is None else (x, dout)
+    dtype = compute_dtype(*arrays)
+    if dout is not None:
+        dout = as_array(dout, "dout", 4, "(N, C, H_out, W_out)")
+        check_shape(dout, "dout", (*x.shape[:2], *geom.output_shape),
+                    "(N, C, H_out, W_out), the shape of the forward output")
+        dtype = compute_dtype(x, dout)
+        dout = dout.astype(dtype, copy=False)
+    return x.astype(dtype, copy=False), dout, geom, p
+
+
+def _window_slices(i: int, j: int, geom: Geometry) -> tuple[slice, slice]:
+    r, c = i * geom.height.stride, j * geom.width.stride
+    return slice(r, r + geom.height.kernel_size), slice(c, c + geom.width.kernel_size)
+
+
+# --------------------------------------------------------------------------- max pooling
+
+
+def maxpool2d_forward(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+    """Max pooling: x (N, C, H, W) → out (N, C, H_out, W_out), the maximum of each window.
+
+    ``stride`` defaults to ``kernel_size``; padding is −inf and at most ``kernel_size // 2``.
+
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    x, _, geom, p = _pool_setup(x, kernel_size, stride, padding)
+    return windows(pad_spatial(x, p, -np.inf), geom).max(axis=(-2, -1))
+
+
+def maxpool2d_backward(dout, x, kernel_size, stride=None, padding=0, ties="first") -> np.ndarray:
+    """Gradient of max pooling: each window's ``dout`` goes to its maximum.
+
+    Parameters
+    ----------
+    dout : (N, C, H_out, W_out) upstream gradient.
+    x : (N, C, H, W) forward input.
+    kernel_size, stride, padding : as in :func:`maxpool2d_forward`.
+    ties : "first" — the first maximum in row-major window order takes the whole gradient
+        (PyTorch's rule); "split" — tied maxima share it equally.
+
+    Returns
+    -------
+    dx : (N, C, H, W); overlapping windows add their contributions.
+
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    check_ties(ties)
+    x, dout, geom, p = _pool_setup(x, kernel_size, stride, padding, dout)
+    win = windows(pad_spatial(x, p, -np.inf), geom)  # (N, C, Ho, Wo, HH, WW)
+    flat = win.reshape(*win.shape[:4], -1)  # row-major order inside each window
+    if ties == "first":
+        share = np.arange(flat.shape[-1]) == flat.argmax(axis=-1)[..., None]
+        share = share.astype(x.dtype)
+    else:
+        share = (flat == flat.max(axis=-1, keepdims=True)).astype(x.dtype)
+        share /= share.sum(axis=-1, keepdims=True)
+    g = (share * dout[..., None]).reshape(win.shape)
+    return np.ascontiguousarray(crop_padding(fold(g, geom), p))
+
+
+def maxpool2d_forward_naive(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+    """Max pooling with loops over (n, c, i, j); same contract as :func:`maxpool2d_forward`.
+
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    x, _, geom, p = _pool_setup(x, kernel_size, stride, padding)
+    xpad = pad_spatial(x, p, -np.inf)
+    N, C = x.shape[:2]
+    out = np.empty((N, C, *geom.output_shape), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(out.shape[2]):
+                for j in range(out.shape[3]):
+                    rows, cols = _window_slices(i, j, geom)
+                    out[n, c, i, j] = xpad[n, c, rows, cols].max()
+    return out
+
+
+def maxpool2d_backward_naive(dout, x, kernel_size, stride=None, padding=0, ties="first") -> np.ndarray:
+    """Max-pooling gradient with loops; same contract as :func:`maxpool2d_backward`.
+
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    check_ties(ties)
+    x, dout, geom, p = _pool_setup(x, kernel_size, stride, padding, dout)
+    xpad = pad_spatial(x, p, -np.inf)
+    dxpad = np.zeros_like(xpad)
+    N, C, H_out, W_out = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    rows, cols = _window_slices(i, j, geom)
+                    window = xpad[n, c, rows, cols]
+                    winners = np.argwhere(window == window.max())  # row-major order
+                    if ties == "first":
+                        winners = winners[:1]
+                    for a, b in winners:
+                        dxpad[n, c, rows.start + a, cols.start + b] += dout[n, c, i, j] / len(winners)
+    return np.ascontiguousarray(crop_padding(dxpad, p))
+
+
+# --------------------------------------------------------------------------- average pooling
+
+
+def avgpool2d_forward(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+    """Average pooling: x (N, C, H, W) → out (N, C, H_out, W_out), each window's mean.
+
+    Zero padding counts in the divisor ``HH·WW`` (PyTorch's ``count_include_pad=True``).
+
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    x, _, geom, p = _pool_setup(x, kernel_size, stride, padding)
+    return windows(pad_spatial(x, p), geom).mean(axis=(-2, -1))
+
+
+def avgpool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
+    """Gradient of average pooling: every entry of a window receives ``dout / (HH·WW)``.
+
+    dout (N, C, H_out, W_out), x (N, C, H, W) → dx (N, C, H, W); overlapping windows add up.
+
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    x, dout, geom, p = _pool_setup(x, kernel_size, stride, padding, dout)
+    HH, WW = geom.height.kernel_size, geom.width.kernel_size
+    g = np.broadcast_to((dout / (HH * WW))[..., None, None], (*dout.shape, HH, WW))
+    return np.ascontiguousarray(crop_padding(fold(g, geom), p))
+
+
+def avgpool2d_forward_naive(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+    """Average pooling with loops; same contract as :func:`avgpool2d_forward`.
+
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    x, _, geom, p = _pool_setup(x, kernel_size, stride, padding)
+    xpad = pad_spatial(x, p)
+    N, C = x.shape[:2]
+    out = np.empty((N, C, *geom.output_shape), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(out.shape[2]):
+                for j in range(out.shape[3]):
+                    rows, cols = _window_slices(i, j, geom)
+                    out[n, c, i, j] = xpad[n, c, rows, cols].sum() / xpad[n, c, rows, cols].size
+    return out
+
+
+def avgpool2d_backward_naive(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
+    """Average-pooling gradient with loops; same contract as :func:`avgpool2d_backward`.
+
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    x, dout, geom, p = _pool_setup(x, kernel_size, stride, padding, dout)
+    dxpad = np.zeros_like(pad_spatial(x, p))
+    N, C, H_out, W_out = dout.shape
+    area = geom.height.kernel_size * geom.width.kernel_size
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    rows, cols = _window_slices(i, j, geom)
+                    dxpad[n, c, rows, cols] += dout[n, c, i, j] / area
+    return np.ascontiguousarray(crop_padding(dxpad, p))
