@@ -269,7 +269,14 @@ def conv2d_backward_flipped(dout, x, w, stride=1, padding=0, dilation=1):
       becomes the dilation and the forward dilation becomes the stride (batch summed).
     * ``db`` = Σ dout over n, i, j.
 
-    Same parameters and results as :func:`conv2d_backward_naive`.
+    Parameters
+    ----------
+    dout : (N, F, H_out, W_out), x : (N, C, H, W), w : (F, C, HH, WW);
+    stride, padding, dilation : int or (h, w) pair.
+
+    Returns
+    -------
+    dx : (N, C, H, W), dw : (F, C, HH, WW), db : (F,) — the same as :func:`conv2d_backward_naive`.
 
     Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
     """

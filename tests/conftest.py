@@ -1,0 +1,84 @@
+"""Shared test settings and independent oracles.
+
+The oracles here are written separately from the package, in the most literal way each
+library allows, so that agreeing with them means something:
+* ``scipy_conv2d``: scipy.signal.correlate2d per (n, f, c) with a zero-dilated kernel, then
+  strided sampling of the 'valid' result.
+* ``autograd_conv2d``: a forward pass written as a sum over kernel offsets of shifted slices, in
+  autograd.numpy, so autograd's reverse mode gives dx, dw, db independently of our backward code.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default", deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("ci", deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def scipy_conv2d(x, w, b, stride=1, padding=0, dilation=1):
+    """Cross-correlation via scipy.signal.correlate2d (an established library)."""
+    from scipy.signal import correlate2d
+
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, HH, WW = w.shape
+    kd = np.zeros((F, C, dh * (HH - 1) + 1, dw * (WW - 1) + 1))
+    kd[:, :, ::dh, ::dw] = w  # dilation = zeros between the taps
+    outs = []
+    for n in range(x.shape[0]):
+        per_f = []
+        for f in range(F):
+            full = sum(correlate2d(xpad[n, c], kd[f, c], mode="valid") for c in range(C))
+            per_f.append(full[::sh, ::sw] + b[f])
+        outs.append(per_f)
+    return np.array(outs)
+
+
+def autograd_conv2d_grads(dout, x, w, b, stride=1, padding=0, dilation=1):
+    """(dx, dw, db) by reverse-mode automatic differentiation of an independent forward pass."""
+    import autograd.numpy as anp
+    from autograd import grad
+
+    (sh, sw), (ph, pw), (dh, dw_) = _pair(stride), _pair(padding), _pair(dilation)
+    F, C, HH, WW = w.shape
+    Ho, Wo = dout.shape[2:]
+
+    def forward(x_, w_, b_):
+        xpad = anp.pad(x_, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode="constant")
+        out = 0.0
+        for a in range(HH):
+            for c in range(WW):
+                patch = xpad[:, :, a * dh : a * dh + sh * (Ho - 1) + 1 : sh,
+                             c * dw_ : c * dw_ + sw * (Wo - 1) + 1 : sw]
+                out = out + anp.einsum("nchw,fc->nfhw", patch, w_[:, :, a, c])
+        return out + b_[None, :, None, None]
+
+    def loss(x_, w_, b_):
+        return anp.sum(forward(x_, w_, b_) * dout)
+
+    return grad(loss, 0)(x, w, b), grad(loss, 1)(x, w, b), grad(loss, 2)(x, w, b)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="session")
+def oracle():
+    """The independent oracles above, as a namespace (session scope works with hypothesis)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(conv2d=scipy_conv2d, conv2d_grads=autograd_conv2d_grads)
