@@ -38,8 +38,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not browser"
 
+# Re-execute every notebook in place in a fresh kernel, top to bottom, with no timing metadata.
 notebooks: $(STAMP)
-	$(BIN)/python -m conv_backprop.tools.execute_notebooks notebooks
+	PYTHONHASHSEED=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
+		--ExecutePreprocessor.kernel_name=python3 notebooks/*.ipynb
 
 figures: $(STAMP)
 	$(BIN)/python -m conv_backprop.figures figures
