@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-from-pyproject
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 \
          --nbval-sanitize-with tests/nbval-sanitize.cfg
 
-.PHONY: lab test test-fast notebooks figures clean help
+.PHONY: lab test test-fast notebooks figures bench clean help
 
 help:
 	@echo "make lab        open the workbook in JupyterLab (localhost, token auth)"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-fast  unit and property tests only"
 	@echo "make notebooks  re-execute every notebook in place, deterministically"
 	@echo "make figures    regenerate figures/"
+	@echo "make bench      time the layers against a textbook baseline (and PyTorch if installed)"
 	@echo "make clean      remove .venv and caches"
 
 $(STAMP): pyproject.toml
@@ -46,6 +47,9 @@ notebooks: $(STAMP)
 
 figures: $(STAMP)
 	$(BIN)/python -m conv_backprop.figures figures
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/conv_layers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -41,6 +41,23 @@ def windows(xpad: np.ndarray, geom: Geometry) -> np.ndarray:
     return view[:, :, :: gh.stride, :: gw.stride, :: gh.dilation, :: gw.dilation]
 
 
+def offset_slices(geom: Geometry):
+    """For every kernel offset (a, b), the strided slices of the padded input it reads.
+
+    Yields ``(a, b, rows, cols)`` such that ``xpad[..., rows, cols][..., i, j]`` is the entry
+    kernel tap (a, b) meets at output (i, j): ``xpad[..., i·s_h + a·d_h, j·s_w + b·d_w]``.
+    Looping over the HH·WW offsets (never over windows) is how fold and pooling stay vectorised.
+    """
+    gh, gw = geom.height, geom.width
+    Ho, Wo = geom.output_shape
+    for a in range(gh.kernel_size):
+        r0 = a * gh.dilation
+        rows = slice(r0, r0 + gh.stride * (Ho - 1) + 1, gh.stride)
+        for b in range(gw.kernel_size):
+            c0 = b * gw.dilation
+            yield a, b, rows, slice(c0, c0 + gw.stride * (Wo - 1) + 1, gw.stride)
+
+
 def fold(g: np.ndarray, geom: Geometry) -> np.ndarray:
     """Adjoint of :func:`windows`: add each window's values back where they were read from.
 
@@ -48,15 +65,10 @@ def fold(g: np.ndarray, geom: Geometry) -> np.ndarray:
     The sum runs over the HH·WW kernel offsets; each step adds one strided slice, so no Python
     loop visits individual windows and no ``np.add.at`` is needed.
     """
-    gh, gw = geom.height, geom.width
-    N, C, Ho, Wo, HH, WW = g.shape
-    out = np.zeros((N, C, gh.padded_size, gw.padded_size), dtype=g.dtype)
-    for a in range(HH):
-        r0 = a * gh.dilation
-        rows = slice(r0, r0 + gh.stride * (Ho - 1) + 1, gh.stride)
-        for b in range(WW):
-            c0 = b * gw.dilation
-            out[:, :, rows, c0 : c0 + gw.stride * (Wo - 1) + 1 : gw.stride] += g[..., a, b]
+    N, C = g.shape[:2]
+    out = np.zeros((N, C, geom.height.padded_size, geom.width.padded_size), dtype=g.dtype)
+    for a, b, rows, cols in offset_slices(geom):
+        out[:, :, rows, cols] += g[..., a, b]
     return out
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_array, as_pair, check_shape, check_ties, compute_dtype
-from .im2col import crop_padding, fold, pad_spatial, windows
+from .im2col import crop_padding, offset_slices, pad_spatial
 from .shapes import Geometry, window_geometry
 
 __all__ = [
@@ -75,7 +75,15 @@ def maxpool2d_forward(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     Derived in ``notebooks/07-pooling-backprop.ipynb``.
     """
     x, _, geom, p = _pool_setup(x, kernel_size, stride, padding)
-    return windows(pad_spatial(x, p, -np.inf), geom).max(axis=(-2, -1))
+    return _max_over_offsets(pad_spatial(x, p, -np.inf), geom)
+
+
+def _max_over_offsets(xpad: np.ndarray, geom: Geometry) -> np.ndarray:
+    # One strided slice per kernel offset, compared in place: no (…, HH, WW) window copy.
+    out = np.full((*xpad.shape[:2], *geom.output_shape), -np.inf, dtype=xpad.dtype)
+    for _, _, rows, cols in offset_slices(geom):
+        np.maximum(out, xpad[:, :, rows, cols], out=out)
+    return out
 
 
 def maxpool2d_backward(dout, x, kernel_size, stride=None, padding=0, ties="first") -> np.ndarray:
@@ -97,16 +105,25 @@ def maxpool2d_backward(dout, x, kernel_size, stride=None, padding=0, ties="first
     """
     check_ties(ties)
     x, dout, geom, p = _pool_setup(x, kernel_size, stride, padding, dout)
-    win = windows(pad_spatial(x, p, -np.inf), geom)  # (N, C, Ho, Wo, HH, WW)
-    flat = win.reshape(*win.shape[:4], -1)  # row-major order inside each window
+    xpad = pad_spatial(x, p, -np.inf)
+    out = _max_over_offsets(xpad, geom)  # the winners' value, recomputed from x
+    dxpad = np.zeros_like(xpad)
     if ties == "first":
-        share = np.arange(flat.shape[-1]) == flat.argmax(axis=-1)[..., None]
-        share = share.astype(x.dtype)
+        # Visit offsets in row-major window order; the first one equal to the max takes it all.
+        taken = np.zeros(out.shape, dtype=bool)
+        for _, _, rows, cols in offset_slices(geom):
+            hit = xpad[:, :, rows, cols] == out
+            hit &= ~taken
+            taken |= hit
+            dxpad[:, :, rows, cols] += np.where(hit, dout, 0)
     else:
-        share = (flat == flat.max(axis=-1, keepdims=True)).astype(x.dtype)
-        share /= share.sum(axis=-1, keepdims=True)
-    g = (share * dout[..., None]).reshape(win.shape)
-    return np.ascontiguousarray(crop_padding(fold(g, geom), p))
+        count = np.zeros(out.shape, dtype=x.dtype)
+        for _, _, rows, cols in offset_slices(geom):
+            count += xpad[:, :, rows, cols] == out
+        share = dout / count
+        for _, _, rows, cols in offset_slices(geom):
+            dxpad[:, :, rows, cols] += np.where(xpad[:, :, rows, cols] == out, share, 0)
+    return np.ascontiguousarray(crop_padding(dxpad, p))
 
 
 def maxpool2d_forward_naive(x, kernel_size, stride=None, padding=0) -> np.ndarray:
@@ -162,7 +179,11 @@ def avgpool2d_forward(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     Derived in ``notebooks/07-pooling-backprop.ipynb``.
     """
     x, _, geom, p = _pool_setup(x, kernel_size, stride, padding)
-    return windows(pad_spatial(x, p), geom).mean(axis=(-2, -1))
+    xpad = pad_spatial(x, p)
+    out = np.zeros((*x.shape[:2], *geom.output_shape), dtype=x.dtype)
+    for _, _, rows, cols in offset_slices(geom):
+        out += xpad[:, :, rows, cols]
+    return out / (geom.height.kernel_size * geom.width.kernel_size)
 
 
 def avgpool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
@@ -173,9 +194,11 @@ def avgpool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarr
     Derived in ``notebooks/07-pooling-backprop.ipynb``.
     """
     x, dout, geom, p = _pool_setup(x, kernel_size, stride, padding, dout)
-    HH, WW = geom.height.kernel_size, geom.width.kernel_size
-    g = np.broadcast_to((dout / (HH * WW))[..., None, None], (*dout.shape, HH, WW))
-    return np.ascontiguousarray(crop_padding(fold(g, geom), p))
+    share = dout / (geom.height.kernel_size * geom.width.kernel_size)
+    dxpad = np.zeros((*x.shape[:2], geom.height.padded_size, geom.width.padded_size), dtype=x.dtype)
+    for _, _, rows, cols in offset_slices(geom):
+        dxpad[:, :, rows, cols] += share
+    return np.ascontiguousarray(crop_padding(dxpad, p))
 
 
 def avgpool2d_forward_naive(x, kernel_size, stride=None, padding=0) -> np.ndarray:
