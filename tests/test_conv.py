@@ -154,3 +154,17 @@ def test_flipped_kernel_input_shape_and_zero_insertion(rng):
     top = 3 - 1 - 1  # E − 1 − p
     np.testing.assert_array_equal(z[0, 0, top : top + 5 : 2, top : top + 5 : 2], dout[0, 0])
     assert np.count_nonzero(z) == 9
+
+
+def test_cache_reuses_im2col_and_gives_the_same_gradients(rng):
+    x, w, b, kw = make(CONFIGS[4], rng)
+    cache = {}
+    out = cb.conv2d_forward(x, w, b, **kw, cache=cache)
+    assert cache["cols"].shape == (w.shape[1] * w.shape[2] * w.shape[3], out.size // w.shape[0])
+    dout = rng.standard_normal(out.shape)
+    for got, exp in zip(cb.conv2d_backward(dout, x, w, **kw, cache=cache), cb.conv2d_backward_naive(dout, x, w, **kw)):
+        np.testing.assert_allclose(got, exp, rtol=1e-12, atol=1e-12)
+    # a different x (even with the same shape) must not reuse the cached matrix
+    x2 = rng.standard_normal(x.shape)
+    for got, exp in zip(cb.conv2d_backward(dout, x2, w, **kw, cache=cache), cb.conv2d_backward_naive(dout, x2, w, **kw)):
+        np.testing.assert_allclose(got, exp, rtol=1e-12, atol=1e-12)

@@ -159,22 +159,31 @@ def conv2d_backward_naive(dout, x, w, stride=1, padding=0, dilation=1):
 # --------------------------------------------------------------------------- vectorised
 
 
-def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> np.ndarray:
+def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1, cache=None) -> np.ndarray:
     """Vectorised forward pass: im2col, then one matrix product.
 
     Same parameters, result and dtype rules as :func:`conv2d_forward_naive`:
     x (N, C, H, W), w (F, C, HH, WW), b (F,) → out (N, F, H_out, W_out).
 
+    ``cache``: pass a dict to keep the im2col matrix (C·HH·WW, N·H_out·W_out) for
+    :func:`conv2d_backward` with the same dict, which then skips rebuilding it. It costs
+    HH·WW times the input's memory for as long as the dict lives; the cache is only used when
+    backward receives the very same ``x`` object (do not modify x in between).
+
     Derived in ``notebooks/06-vectorising-im2col.ipynb``.
     """
+    x_in = x
     x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation)
     cols = _im2col(x, geom, as_pair(padding, "padding", minimum=0))  # (C·HH·WW, N·Ho·Wo)
+    if cache is not None:
+        cache.clear()
+        cache.update(x=x_in, geom=geom, cols=cols)
     F, N = w.shape[0], x.shape[0]
     out = w.reshape(F, -1) @ cols + b[:, None]  # (F, N·Ho·Wo)
     return np.ascontiguousarray(out.reshape(F, N, *geom.output_shape).transpose(1, 0, 2, 3))
 
 
-def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1):
+def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1, cache=None):
     """Vectorised backward pass: dw and dx as matrix products, col2im for dx.
 
     With ``cols = im2col(x)`` of shape (C·HH·WW, N·H_out·W_out) and ``D`` = dout as (F, N·H_out·W_out):
@@ -182,15 +191,19 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1):
 
     Same parameters and results as :func:`conv2d_backward_naive`:
     dout (N, F, H_out, W_out), x (N, C, H, W), w (F, C, HH, WW) → dx (N, C, H, W),
-    dw (F, C, HH, WW), db (F,).
+    dw (F, C, HH, WW), db (F,). ``cache``: the dict given to :func:`conv2d_forward`, if any.
 
     Derived in ``notebooks/06-vectorising-im2col.ipynb``.
     """
+    x_in = x
     dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation)
     pad = as_pair(padding, "padding", minimum=0)
     N, F, H_out, W_out = dout.shape
     C, HH, WW = w.shape[1:]
-    cols = _im2col(x, geom, pad)
+    if cache and cache.get("x") is x_in and cache.get("geom") == geom and cache["cols"].dtype == dout.dtype:
+        cols = cache["cols"]
+    else:
+        cols = _im2col(x, geom, pad)
     dout_mat = dout.transpose(1, 0, 2, 3).reshape(F, -1)  # (F, N·Ho·Wo)
     dw = (dout_mat @ cols.T).reshape(w.shape)
     dcols = w.reshape(F, -1).T @ dout_mat  # (C·HH·WW, N·Ho·Wo)
