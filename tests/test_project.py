@@ -49,7 +49,7 @@ def test_pyproject_has_lower_bounds_only():
     for extra in project["optional-dependencies"].values():
         specs += extra
     assert specs
-    for spec in specs:
+    for spec in (s.split(";")[0] for s in specs):  # ignore environment markers
         assert "==" not in spec and "<" not in spec, f"no pins or upper bounds in metadata: {spec}"
         assert ">=" in spec, f"give a lower bound: {spec}"
     assert not any(s.startswith("torch") for s in project["dependencies"]), "keep the default install light"
