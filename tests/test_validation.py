@@ -66,3 +66,22 @@ def test_every_public_name_is_exported_and_documented():
                  "avgpool2d_forward", "avgpool2d_backward"]:
         doc = getattr(cb, name).__doc__
         assert "notebooks/" in doc and "(N, C, H, W)" in doc, name
+
+
+def test_pool_and_im2col_leave_inputs_alone():
+    rng = np.random.default_rng(5)
+    x = rng.integers(-2, 3, size=(2, 2, 6, 5)).astype(float)
+    dout = rng.standard_normal((2, 2, 3, 2))
+    cols = rng.standard_normal((2 * 9, 2 * 4 * 3))
+    copies = [a.copy() for a in (x, dout, cols)]
+    for fwd in (cb.maxpool2d_forward, cb.avgpool2d_forward, cb.maxpool2d_forward_naive, cb.avgpool2d_forward_naive):
+        fwd(x, 2, padding=1)
+    for ties in ("first", "split"):
+        cb.maxpool2d_backward(dout, x, 2, padding=1, ties=ties)
+        cb.maxpool2d_backward_naive(dout, x, 2, padding=1, ties=ties)
+    cb.avgpool2d_backward(dout, x, 2, padding=1)
+    cb.avgpool2d_backward_naive(dout, x, 2, padding=1)
+    cb.im2col(x, 3, 2, 1)
+    cb.col2im(cols, x.shape, 3, 2, 1)
+    for a, c in zip((x, dout, cols), copies):
+        np.testing.assert_array_equal(a, c)
