@@ -71,8 +71,8 @@ def test_every_public_name_is_exported_and_documented():
 def test_pool_and_im2col_leave_inputs_alone():
     rng = np.random.default_rng(5)
     x = rng.integers(-2, 3, size=(2, 2, 6, 5)).astype(float)
-    dout = rng.standard_normal((2, 2, 3, 2))
-    cols = rng.standard_normal((2 * 9, 2 * 4 * 3))
+    dout = rng.standard_normal((2, 2, 4, 3))
+    cols = rng.standard_normal((2 * 9, 2 * 3 * 3))
     copies = [a.copy() for a in (x, dout, cols)]
     for fwd in (cb.maxpool2d_forward, cb.avgpool2d_forward, cb.maxpool2d_forward_naive, cb.avgpool2d_forward_naive):
         fwd(x, 2, padding=1)
