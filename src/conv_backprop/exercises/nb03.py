@@ -1,0 +1,193 @@
+"""Exercises for ``notebooks/03-backward-dx-by-indices.ipynb``: ∂L/∂x by index bookkeeping.
+
+Along one axis, output i reads padded row i·s + a·d through tap a, so input row q (0-based,
+unpadded) reaches output i through tap a exactly when ``i·s + a·d = q + p``. All indices 0-based.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checking import Case, CheckReport, check_function
+from ..conv import conv2d_backward_naive
+from ..indices import output_bounds, outputs_reached
+
+__all__ = [
+    "solution_outputs_reached",
+    "check_outputs_reached",
+    "solution_bounds",
+    "check_bounds",
+    "solution_dx_1d",
+    "check_dx_1d",
+    "solution_conv_dx",
+    "check_conv_dx",
+]
+
+# (description, (q, size, kernel_size, stride, padding)): each a trap for one mistake.
+_ONE_AXIS = [
+    ("seed 000: q=0, size 5, kernel 3, stride 1, padding 1 (reaches outputs 0 and 1)", (0, 5, 3, 1, 1)),
+    ("a middle row: q=2, size 5, kernel 3, stride 1, padding 1", (2, 5, 3, 1, 1)),
+    ("seed 002's erratum in 0-based form: q=5, size 9, kernel 3, stride 2 (only output 2)", (5, 9, 3, 2, 0)),
+    ("stride larger than the kernel: q=2, size 9, kernel 2, stride 3 (falls between windows)", (2, 9, 2, 3, 0)),
+    ("a dropped last row: q=7, size 8, kernel 3, stride 2 (the floor dropped its window)", (7, 8, 3, 2, 0)),
+    ("the last row with padding 2, stride 2: q=6, size 7, kernel 3", (6, 7, 3, 2, 2)),
+    ("kernel 4, stride 2, padding 1: q=3, size 8", (3, 8, 4, 2, 1)),
+]
+
+
+# --------------------------------------------------------------------------- exercise 1
+
+
+def solution_outputs_reached(q, size, kernel_size, stride, padding):
+    """Sorted list of the output rows i that input row q reaches (dilation 1), with its tap.
+
+    Returns a list of pairs ``(i, a)``: input q meets tap a = q + p − i·s of output i.
+    """
+    n_out = (size + 2 * padding - kernel_size) // stride + 1
+    pairs = []
+    for i in range(n_out):
+        a = q + padding - i * stride
+        if 0 <= a < kernel_size:
+            pairs.append((i, a))
+    return pairs
+
+
+def _ref_outputs_reached(q, size, kernel_size, stride, padding):
+    return [tuple(p) for p in outputs_reached(q, size, kernel_size, stride, padding)]
+
+
+def check_outputs_reached(learner) -> CheckReport:
+    """Check ``learner(q, size, kernel_size, stride, padding) -> [(i, a), ...]``."""
+    def as_array(fn):
+        def call(*args):
+            got = fn(*args)
+            if got is None:
+                return None
+            pairs = list(got)
+            if not all(np.ndim(p) == 1 and len(p) == 2 for p in pairs):
+                raise TypeError(f"expected a list of (i, a) pairs, got {pairs!r}")
+            return np.asarray(pairs, dtype=float).reshape(-1, 2)
+        return call
+
+    cases = [Case(d, a) for d, a in _ONE_AXIS]
+    return check_function("outputs one input reaches, as (i, a) pairs", as_array(learner),
+                          as_array(_ref_outputs_reached), cases, atol=0, rtol=0)
+
+
+# --------------------------------------------------------------------------- exercise 2
+
+
+def solution_bounds(q, size, kernel_size, stride, padding):
+    """Closed-form range (i_lo, i_hi), 0-based and inclusive, of the outputs input q reaches.
+
+    Solve 0 ≤ q + p − i·s ≤ k − 1 for an integer i: i ≥ (q + p − k + 1)/s needs a ceiling,
+    i ≤ (q + p)/s a floor; then clamp to [0, n_out − 1]. i_lo > i_hi means "no output".
+    """
+    n_out = (size + 2 * padding - kernel_size) // stride + 1
+    num = q + padding - kernel_size + 1
+    lo = -(-num // stride)  # ceiling division
+    hi = (q + padding) // stride
+    return (max(0, lo), min(n_out - 1, hi))
+
+
+def check_bounds(learner) -> CheckReport:
+    """Check ``learner(q, size, kernel_size, stride, padding) -> (i_lo, i_hi)``."""
+    cases = [Case(d, a) for d, a in _ONE_AXIS]
+    return check_function("bounds (i_lo, i_hi)", learner, output_bounds, cases, atol=0, rtol=0)
+
+
+# --------------------------------------------------------------------------- exercise 3
+
+
+def solution_dx_1d(dout, w, x_size, stride, padding):
+    """∂L/∂x of the 1-D correlation out[i] = Σ_a xpad[i·s + a] · w[a] (one channel, no batch).
+
+    dout (n_out,), w (k,) → dx (x_size,). Scatter form: output i sends dout[i]·w[a] to padded
+    row i·s + a; the padding ring's share is discarded.
+    """
+    k = len(w)
+    dxpad = np.zeros(x_size + 2 * padding)
+    for i, g in enumerate(dout):
+        for a in range(k):
+            dxpad[i * stride + a] += g * w[a]
+    return dxpad[padding : padding + x_size]
+
+
+def _ref_dx_1d(dout, w, x_size, stride, padding):
+    # Through the 2-D reference: a 1-D problem is a 1×k kernel on a 1×x_size image.
+    x = np.zeros((1, 1, 1, x_size))
+    dx, _, _ = conv2d_backward_naive(dout.reshape(1, 1, 1, -1), x, w.reshape(1, 1, 1, -1),
+                                     stride=(1, stride), padding=(0, padding))
+    return dx.reshape(-1)
+
+
+def check_dx_1d(learner) -> CheckReport:
+    """Check ``learner(dout, w, x_size, stride, padding) -> dx`` (1-D)."""
+    rng = np.random.default_rng(3)
+
+    def case(desc, x_size, k, stride, padding):
+        n_out = (x_size + 2 * padding - k) // stride + 1
+        return Case(desc, (rng.standard_normal(n_out), rng.standard_normal(k), x_size, stride, padding))
+
+    cases = [
+        case("x 5, kernel 3, stride 1, padding 1 (seed 000's rows)", 5, 3, 1, 1),
+        case("x 9, kernel 3, stride 2: every other input is shared by two windows", 9, 3, 2, 0),
+        case("x 8, kernel 3, stride 2: the last input is never read (gradient 0)", 8, 3, 2, 0),
+        case("x 9, kernel 2, stride 3: inputs between windows get 0", 9, 2, 3, 0),
+        case("x 6, kernel 4, stride 2, padding 2: the ring's gradient is discarded", 6, 4, 2, 2),
+        case("x 4, kernel 1, stride 1: a 1×1 kernel only scales", 4, 1, 1, 0),
+    ]
+    return check_function("1-D dx", learner, _ref_dx_1d, cases)
+
+
+# --------------------------------------------------------------------------- exercise 4
+
+
+def solution_conv_dx(dout, x, w, stride, padding, dilation):
+    """∂L/∂x of the 2-D convolution by the gather form derived in notebook 03.
+
+    dout (N, F, H_out, W_out), x (N, C, H, W), w (F, C, HH, WW) → dx (N, C, H, W):
+    dx[n, c, q, r] = Σ_f Σ_{i, a: i·s + a·d = q + p} Σ_{j, b: j·s + b·d = r + p} dout[n, f, i, j] w[f, c, a, b].
+    """
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out, W_out = dout.shape[2:]
+
+    def reached(q, n_out, k):
+        return [(i, a) for i in range(n_out) for a in range(k) if i * stride + a * dilation == q + padding]
+
+    dx = np.zeros(x.shape)
+    for q in range(H):
+        rows = reached(q, H_out, HH)
+        for r in range(W):
+            cols = reached(r, W_out, WW)
+            for i, a in rows:
+                for j, b in cols:
+                    dx[:, :, q, r] += np.einsum("nf,fc->nc", dout[:, :, i, j], w[:, :, a, b])
+    return dx
+
+
+def _ref_conv_dx(dout, x, w, stride, padding, dilation):
+    return conv2d_backward_naive(dout, x, w, stride, padding, dilation)[0]
+
+
+def check_conv_dx(learner) -> CheckReport:
+    """Check ``learner(dout, x, w, stride, padding, dilation) -> dx`` against the naive loops."""
+    rng = np.random.default_rng(4)
+
+    def case(desc, x_shape, w_shape, stride, padding, dilation):
+        x = rng.standard_normal(x_shape)
+        w = rng.standard_normal(w_shape)
+        Ho = (x_shape[2] + 2 * padding - dilation * (w_shape[2] - 1) - 1) // stride + 1
+        Wo = (x_shape[3] + 2 * padding - dilation * (w_shape[3] - 1) - 1) // stride + 1
+        dout = rng.standard_normal((x_shape[0], w_shape[0], Ho, Wo))
+        return Case(desc, (dout, x, w, stride, padding, dilation))
+
+    cases = [
+        case("seed 000 shapes: x (4, 3, 5, 5), w (2, 3, 3, 3), padding 1", (4, 3, 5, 5), (2, 3, 3, 3), 1, 1, 1),
+        case("stride 2, odd leftover (last row and column never read)", (1, 2, 6, 6), (2, 2, 3, 3), 2, 0, 1),
+        case("stride 3 > kernel 2: some inputs touch no output", (2, 1, 8, 8), (1, 1, 2, 2), 3, 0, 1),
+        case("non-square kernel 3×2 on a 5×7 input, padding 1", (1, 2, 5, 7), (3, 2, 3, 2), 1, 1, 1),
+        case("dilation 2 with padding 2 and stride 2", (2, 2, 7, 7), (2, 2, 3, 3), 2, 2, 2),
+    ]
+    return check_function("dx", learner, _ref_conv_dx, cases)
