@@ -34,6 +34,8 @@ from .pool import (
 )
 from .shapes import AxisGeometry, Geometry, conv_output_size, explain_geometry
 
+from . import data, layers  # noqa: E402  (modules: cb.layers.Conv2D, cb.data.load_digits_split)
+
 __version__ = "0.1.0"
 
 __all__ = [

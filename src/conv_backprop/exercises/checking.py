@@ -60,10 +60,13 @@ def compare(name: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e-9)
     bad = np.argwhere(~close)
     first = tuple(int(i) for i in bad[0])
     diff = np.abs(g - e)
+    finite = diff[np.isfinite(diff)]
+    largest = f"largest difference {finite.max():.3g}" if finite.size else "no finite difference"
+    nonfinite = int((~np.isfinite(g)).sum())
+    note = f"; {nonfinite} entries are nan or inf" if nonfinite else ""
     return (
         f"{name}: {len(bad)} of {e.size} entries differ; first at index {first}: "
-        f"expected {_fmt(e[first])}, got {_fmt(g[first])} "
-        f"(largest difference {np.nanmax(diff):.3g})"
+        f"expected {_fmt(e[first])}, got {_fmt(g[first])} ({largest}{note})"
     )
 
 
