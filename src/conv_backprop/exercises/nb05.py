@@ -1,0 +1,250 @@
+"""Exercises of ``notebooks/05-flipped-kernel-identity.ipynb``: reference solutions and checkers.
+
+Each ``check_*`` function calls the learner's function on hidden cases (stride 2 and 3, odd
+sizes where the stride drops rows, padding, non-square kernels, several channels, batch > 1)
+and returns a :class:`~conv_backprop.exercises.checking.CheckReport`.
+
+Shapes (notation of notebook 00): dout (N, F, H_out, W_out), w (F, C, HH, WW),
+x (N, C, H, W).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import conv as _conv
+from .checking import Case, CheckReport, check_function
+
+__all__ = [
+    "solution_rotated_tap",
+    "check_rotated_tap",
+    "solution_zero_insert",
+    "check_zero_insert",
+    "solution_flipped_input",
+    "check_flipped_input",
+    "solution_dx_flipped",
+    "check_dx_flipped",
+    "solution_conv_matrix",
+    "check_conv_matrix",
+]
+
+
+def _pair(v):
+    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
+
+
+# --------------------------------------------------------------------------- exercise 1
+
+
+def solution_rotated_tap(a, b, HH, WW):
+    """Where tap ``(a, b)`` of an ``HH × WW`` kernel lands after a 180° rotation.
+
+    ``w_rot[HH − 1 − a, WW − 1 − b] = w[a, b]``, so the answer is ``(HH − 1 − a, WW − 1 − b)``.
+    Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
+    """
+    return (HH - 1 - a, WW - 1 - b)
+
+
+def check_rotated_tap(learner) -> CheckReport:
+    """Check ``learner(a, b, HH, WW) -> (a_rot, b_rot)`` on square and non-square kernels."""
+    cases = [
+        Case("3×3 kernel, centre tap (1, 1)", (1, 1, 3, 3)),
+        Case("3×3 kernel, corner tap (0, 0)", (0, 0, 3, 3)),
+        Case("3×3 kernel, tap (0, 2)", (0, 2, 3, 3)),
+        Case("non-square 2×4 kernel, tap (0, 1)", (0, 1, 2, 4)),
+        Case("non-square 5×2 kernel, tap (3, 0)", (3, 0, 5, 2)),
+        Case("1×1 kernel", (0, 0, 1, 1)),
+    ]
+    return check_function("Exercise 1: the rotated tap", learner, solution_rotated_tap, cases)
+
+
+# --------------------------------------------------------------------------- exercise 2
+
+
+def solution_zero_insert(dout, stride):
+    """Insert ``s − 1`` zeros between neighbouring entries of ``dout`` (both spatial axes).
+
+    dout : (N, F, H_out, W_out); stride : int or (s_h, s_w).
+    Returns (N, F, (H_out − 1)·s_h + 1, (W_out − 1)·s_w + 1).
+    Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
+    """
+    dout = np.asarray(dout, dtype=float)
+    sh, sw = _pair(stride)
+    N, F, Ho, Wo = dout.shape
+    out = np.zeros((N, F, (Ho - 1) * sh + 1, (Wo - 1) * sw + 1))
+    for i in range(Ho):
+        for j in range(Wo):
+            out[:, :, i * sh, j * sw] = dout[:, :, i, j]
+    return out
+
+
+def check_zero_insert(learner) -> CheckReport:
+    """Check ``learner(dout, stride)`` against :func:`solution_zero_insert`."""
+    rng = np.random.default_rng(501)
+    cases = [
+        Case("stride 1 (nothing to insert)", (rng.normal(size=(1, 1, 3, 3)), 1)),
+        Case("stride 2, 3×3 dout", (rng.normal(size=(1, 1, 3, 3)), 2)),
+        Case("stride 3, non-square 2×4 dout", (rng.normal(size=(1, 1, 2, 4)), 3)),
+        Case("stride (2, 3), different per axis", (rng.normal(size=(1, 2, 3, 2)), (2, 3))),
+        Case("batch 2, 3 channels, stride 2", (rng.normal(size=(2, 3, 2, 3)), 2)),
+        Case("1×1 dout, stride 4", (rng.normal(size=(1, 1, 1, 1)), 4)),
+    ]
+    return check_function("Exercise 2: zero insertion", learner, solution_zero_insert, cases)
+
+
+# --------------------------------------------------------------------------- exercise 3
+
+
+def solution_flipped_input(dout, x_shape, kernel_size, stride, padding):
+    """dout prepared for the flipped kernel (dilation 1): zero-insert, then pad.
+
+    Insert ``s − 1`` zeros between entries, pad by ``k − 1 − p`` on the top/left and by
+    ``k − 1 − p + unused`` on the bottom/right, where ``unused`` counts the input rows the forward
+    pass never reached; a negative amount crops instead.
+
+    dout : (N, F, H_out, W_out); x_shape : (N, C, H, W); kernel_size, stride, padding : int or pair.
+    Returns (N, F, H + HH − 1, W + WW − 1).
+    Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
+    """
+    dout = np.asarray(dout, dtype=float)
+    N, F, Ho, Wo = dout.shape
+    H, W = x_shape[2], x_shape[3]
+    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(padding)
+    out = np.zeros((N, F, H + kh - 1, W + kw - 1))
+    # dout[i] sits at row i·s + (k − 1 − p) of the result; keep the rows that fall inside.
+    for i in range(Ho):
+        r = i * sh + kh - 1 - ph
+        for j in range(Wo):
+            c = j * sw + kw - 1 - pw
+            if 0 <= r < out.shape[2] and 0 <= c < out.shape[3]:
+                out[:, :, r, c] = dout[:, :, i, j]
+    return out
+
+
+def _flipped_input_reference(dout, x_shape, kernel_size, stride, padding):
+    return _conv.flipped_kernel_input(dout, x_shape, kernel_size, stride, padding)
+
+
+def check_flipped_input(learner) -> CheckReport:
+    """Check ``learner(dout, x_shape, kernel_size, stride, padding)`` against
+    :func:`conv_backprop.flipped_kernel_input`."""
+    rng = np.random.default_rng(502)
+
+    def case(desc, x_shape, F, k, s, p):
+        from ..shapes import conv_output_size
+
+        Ho = conv_output_size(x_shape[2], _pair(k)[0], _pair(s)[0], _pair(p)[0])
+        Wo = conv_output_size(x_shape[3], _pair(k)[1], _pair(s)[1], _pair(p)[1])
+        return Case(desc, (rng.normal(size=(x_shape[0], F, Ho, Wo)), x_shape, k, s, p))
+
+    cases = [
+        case("stride 1, no padding (seed 001's case)", (1, 1, 5, 5), 1, 3, 1, 0),
+        case("stride 1, padding 1", (1, 1, 5, 5), 1, 3, 1, 1),
+        case("stride 2, 5×5 input (no unused rows)", (1, 1, 5, 5), 1, 3, 2, 0),
+        case("stride 2, 6×6 input: the last row is never reached", (1, 1, 6, 6), 1, 3, 2, 0),
+        case("stride 3, padding 1, non-square 2×3 kernel", (1, 1, 7, 8), 2, (2, 3), 3, 1),
+        case("padding 2 > k − 1 = 1: crop instead of pad", (2, 1, 4, 4), 1, 2, 1, 2),
+        case("batch 2, 3 filters, stride (2, 1), padding (1, 0)", (2, 2, 6, 5), 3, 3, (2, 1), (1, 0)),
+    ]
+    return check_function(
+        "Exercise 3: dout prepared for the flipped kernel", learner, _flipped_input_reference, cases
+    )
+
+
+# --------------------------------------------------------------------------- exercise 4
+
+
+def solution_dx_flipped(dout, w, x_shape, stride, padding):
+    """dx as a stride-1 cross-correlation of the prepared dout with the rotated kernel.
+
+    dout : (N, F, H_out, W_out); w : (F, C, HH, WW); x_shape : (N, C, H, W).
+    Returns dx : (N, C, H, W).
+    Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
+    """
+    w = np.asarray(w, dtype=float)
+    F, C, HH, WW = w.shape
+    g = solution_flipped_input(dout, x_shape, (HH, WW), stride, padding)
+    w_rot = w[:, :, ::-1, ::-1]  # (F, C, HH, WW), rotated by 180°
+    N, _, H, W = x_shape
+    dx = np.zeros((N, C, H, W))
+    for q in range(H):
+        for r in range(W):
+            patch = g[:, :, q : q + HH, r : r + WW]  # (N, F, HH, WW)
+            dx[:, :, q, r] = np.einsum("nfab,fcab->nc", patch, w_rot)
+    return dx
+
+
+def _dx_reference(dout, w, x_shape, stride, padding):
+    x = np.zeros(x_shape)
+    return _conv.conv2d_backward_naive(dout, x, w, stride, padding)[0]
+
+
+def check_dx_flipped(learner) -> CheckReport:
+    """Check ``learner(dout, w, x_shape, stride, padding) -> dx`` against the naive loops."""
+    rng = np.random.default_rng(503)
+
+    def case(desc, x_shape, w_shape, s, p):
+        x = np.zeros(x_shape)
+        w = rng.normal(size=w_shape)
+        out = _conv.conv2d_forward(x, w, np.zeros(w_shape[0]), s, p)
+        return Case(desc, (rng.normal(size=out.shape), w, x_shape, s, p))
+
+    cases = [
+        case("stride 1, no padding, one channel", (1, 1, 5, 5), (1, 1, 3, 3), 1, 0),
+        case("non-symmetric 2×3 kernel, padding 1", (1, 1, 5, 6), (1, 1, 2, 3), 1, 1),
+        case("stride 2, 7×7 input", (1, 1, 7, 7), (1, 1, 3, 3), 2, 0),
+        case("stride 2, 6×6 input: the last row gets no gradient", (1, 1, 6, 6), (1, 1, 3, 3), 2, 0),
+        case("3 input and 2 output channels: channels swap", (1, 3, 5, 5), (2, 3, 3, 3), 1, 1),
+        case("batch 2, stride (2, 3), padding (1, 2)", (2, 2, 7, 8), (3, 2, 3, 2), (2, 3), (1, 2)),
+    ]
+    return check_function("Exercise 4: dx with the flipped kernel", learner, _dx_reference, cases)
+
+
+# --------------------------------------------------------------------------- exercise 5
+
+
+def solution_conv_matrix(w, x_hw, stride, padding):
+    """The convolution as a matrix: ``C @ x[0, 0].ravel() == out[0, 0].ravel()``.
+
+    One input and one output channel. w : (1, 1, HH, WW); x_hw : (H, W).
+    Returns C : (H_out·W_out, H·W). Row ``i·W_out + j`` holds ``w`` placed at window (i, j)
+    (entries that fall in the padding ring are dropped). Then ``dx = Cᵀ @ dout``.
+    Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
+    """
+    w = np.asarray(w, dtype=float)
+    H, W = x_hw
+    HH, WW = w.shape[2:]
+    (sh, sw), (ph, pw) = _pair(stride), _pair(padding)
+    Ho = (H + 2 * ph - HH) // sh + 1
+    Wo = (W + 2 * pw - WW) // sw + 1
+    C = np.zeros((Ho * Wo, H * W))
+    for i in range(Ho):
+        for j in range(Wo):
+            for a in range(HH):
+                for b in range(WW):
+                    q, r = i * sh + a - ph, j * sw + b - pw
+                    if 0 <= q < H and 0 <= r < W:
+                        C[i * Wo + j, q * W + r] = w[0, 0, a, b]
+    return C
+
+
+def _conv_matrix_reference(w, x_hw, stride, padding):
+    """Column k of C is the output for the k-th unit input (a different route from the solution)."""
+    H, W = x_hw
+    basis = np.eye(H * W).reshape(H * W, 1, H, W)
+    out = _conv.conv2d_forward(basis, w, np.zeros(1), stride, padding)  # (H·W, 1, Ho, Wo)
+    return out.reshape(H * W, -1).T
+
+
+def check_conv_matrix(learner) -> CheckReport:
+    """Check ``learner(w, x_hw, stride, padding) -> C`` column by column."""
+    rng = np.random.default_rng(504)
+    cases = [
+        Case("3×3 kernel on 4×4 input", (rng.normal(size=(1, 1, 3, 3)), (4, 4), 1, 0)),
+        Case("padding 1", (rng.normal(size=(1, 1, 3, 3)), (4, 4), 1, 1)),
+        Case("stride 2 on 5×5", (rng.normal(size=(1, 1, 3, 3)), (5, 5), 2, 0)),
+        Case("stride 2 on 6×5: a dropped row", (rng.normal(size=(1, 1, 2, 2)), (6, 5), 2, 0)),
+        Case("non-square 2×3 kernel, stride (1, 2), padding (1, 0)",
+             (rng.normal(size=(1, 1, 2, 3)), (4, 7), (1, 2), (1, 0))),
+    ]
+    return check_function("Exercise 5: the convolution matrix", learner, _conv_matrix_reference, cases)

@@ -1,0 +1,240 @@
+"""Exercises of ``notebooks/07-pooling-backprop.ipynb``: reference solutions and checkers.
+
+Each ``check_*`` function runs the learner's function on hidden cases (overlapping windows,
+ties, padding, odd sizes where the stride drops rows, batch > 1, several channels) and returns a
+:class:`~conv_backprop.exercises.checking.CheckReport`.
+
+Shapes: x (N, C, H, W), dout and out (N, C, H_out, W_out), dx (N, C, H, W).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import pool as _pool
+from .checking import Case, CheckReport, check_function
+
+__all__ = [
+    "solution_first_max_tap",
+    "check_first_max_tap",
+    "solution_maxpool_backward",
+    "check_maxpool_backward",
+    "solution_maxpool_backward_split",
+    "check_maxpool_backward_split",
+    "solution_avgpool_backward",
+    "check_avgpool_backward",
+    "solution_windows_containing",
+    "check_windows_containing",
+]
+
+
+def _pair(v):
+    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
+
+
+def _out_size(size, k, s, p=0):
+    return (size + 2 * p - k) // s + 1
+
+
+# --------------------------------------------------------------------------- exercise 1
+
+
+def solution_first_max_tap(window):
+    """Position ``(a, b)`` of the first maximum of a 2-D ``window`` in row-major order.
+
+    This is the tap that receives the whole gradient under PyTorch's tie rule.
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    window = np.asarray(window)
+    best = None
+    for a in range(window.shape[0]):
+        for b in range(window.shape[1]):
+            if best is None or window[a, b] > window[best]:
+                best = (a, b)
+    return best
+
+
+def check_first_max_tap(learner) -> CheckReport:
+    """Check ``learner(window) -> (a, b)`` on windows with and without ties."""
+    cases = [
+        Case("a single maximum", (np.array([[1.0, 5.0], [2.0, 3.0]]),)),
+        Case("a tie inside one row: the left one wins", (np.array([[0.0, 4.0, 4.0], [1.0, 2.0, 3.0]]),)),
+        Case("a tie across rows: the upper one wins", (np.array([[1.0, 2.0], [7.0, 0.0], [7.0, 7.0]]),)),
+        Case("all entries equal", (np.full((3, 3), 2.0),)),
+        Case("negative values (the maximum is not 0)", (np.array([[-3.0, -1.0], [-2.0, -5.0]]),)),
+        Case("−inf padding next to real values", (np.array([[-np.inf, -np.inf], [-np.inf, -4.0]]),)),
+    ]
+    return check_function("Exercise 1: which tap wins", learner, solution_first_max_tap, cases)
+
+
+# --------------------------------------------------------------------------- exercises 2 and 3
+
+
+def _max_backward(dout, x, kernel_size, stride, split):
+    dout = np.asarray(dout, dtype=float)
+    x = np.asarray(x, dtype=float)
+    (kh, kw), (sh, sw) = _pair(kernel_size), _pair(stride)
+    dx = np.zeros_like(x)
+    N, C, Ho, Wo = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    win = x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
+                    if split:
+                        mask = win == win.max()
+                        dx[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw] += (
+                            mask * dout[n, c, i, j] / mask.sum()
+                        )
+                    else:
+                        a, b = solution_first_max_tap(win)
+                        dx[n, c, i * sh + a, j * sw + b] += dout[n, c, i, j]  # += : windows overlap
+    return dx
+
+
+def solution_maxpool_backward(dout, x, kernel_size, stride):
+    """Max-pooling gradient, no padding, ties to the first maximum (PyTorch's rule).
+
+    dout : (N, C, H_out, W_out); x : (N, C, H, W); kernel_size, stride : int or pair.
+    Returns dx : (N, C, H, W). Overlapping windows add their contributions.
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    return _max_backward(dout, x, kernel_size, stride, split=False)
+
+
+def solution_maxpool_backward_split(dout, x, kernel_size, stride):
+    """Max-pooling gradient, no padding, tied maxima share each window's gradient equally.
+
+    Same shapes as :func:`solution_maxpool_backward`.
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    return _max_backward(dout, x, kernel_size, stride, split=True)
+
+
+def _max_cases(rng):
+    def case(desc, shape, k, s, integers=False):
+        if integers:
+            x = rng.integers(0, 3, size=shape).astype(float)  # many ties
+        else:
+            x = rng.permutation(np.prod(shape)).reshape(shape).astype(float) / 7  # no ties
+        Ho = _out_size(shape[2], _pair(k)[0], _pair(s)[0])
+        Wo = _out_size(shape[3], _pair(k)[1], _pair(s)[1])
+        return Case(desc, (rng.normal(size=(shape[0], shape[1], Ho, Wo)), x, k, s))
+
+    cases = [
+        case("2×2 windows, stride 2, no ties", (1, 1, 4, 4), 2, 2),
+        case("overlapping 3×3 windows, stride 1: one input can win several windows", (1, 1, 5, 5), 3, 1),
+        case("stride 2 on a 5×5 input: the last row and column are never pooled", (1, 1, 5, 5), 2, 2),
+        case("non-square 2×3 windows, stride (1, 2)", (1, 2, 4, 7), (2, 3), (1, 2)),
+        case("batch 2, 3 channels, overlapping 3×3 windows, stride 2", (2, 3, 7, 7), 3, 2),
+        case("small integers: many tied maxima", (1, 2, 4, 6), 2, 2, integers=True),
+        case("ties and overlap together", (2, 1, 5, 5), 3, 1, integers=True),
+    ]
+    return cases
+
+
+def check_maxpool_backward(learner) -> CheckReport:
+    """Check ``learner(dout, x, kernel_size, stride) -> dx`` against
+    :func:`conv_backprop.maxpool2d_backward_naive` with ``ties="first"``."""
+    rng = np.random.default_rng(701)
+
+    def reference(dout, x, k, s):
+        return _pool.maxpool2d_backward_naive(dout, x, k, s, ties="first")
+
+    return check_function("Exercise 2: max-pooling backward (first maximum wins)", learner,
+                          reference, _max_cases(rng))
+
+
+def check_maxpool_backward_split(learner) -> CheckReport:
+    """Check ``learner(dout, x, kernel_size, stride) -> dx`` against
+    :func:`conv_backprop.maxpool2d_backward_naive` with ``ties="split"``."""
+    rng = np.random.default_rng(702)
+
+    def reference(dout, x, k, s):
+        return _pool.maxpool2d_backward_naive(dout, x, k, s, ties="split")
+
+    return check_function("Exercise 3: max-pooling backward (tied maxima share)", learner,
+                          reference, _max_cases(rng))
+
+
+# --------------------------------------------------------------------------- exercise 4
+
+
+def solution_avgpool_backward(dout, x, kernel_size, stride, padding):
+    """Average-pooling gradient: every entry of a window gets ``dout / (HH·WW)``.
+
+    Zero padding counts in the divisor (PyTorch's ``count_include_pad=True``); the gradient
+    that lands on the padding ring is dropped. dout : (N, C, H_out, W_out); x : (N, C, H, W).
+    Returns dx : (N, C, H, W).
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    dout = np.asarray(dout, dtype=float)
+    x = np.asarray(x, dtype=float)
+    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(padding)
+    N, C, H, W = x.shape
+    dxpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            share = dout[:, :, i, j] / (kh * kw)
+            dxpad[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw] += share[:, :, None, None]
+    return dxpad[:, :, ph : ph + H, pw : pw + W]
+
+
+def check_avgpool_backward(learner) -> CheckReport:
+    """Check ``learner(dout, x, kernel_size, stride, padding) -> dx`` against
+    :func:`conv_backprop.avgpool2d_backward_naive`."""
+    rng = np.random.default_rng(703)
+
+    def case(desc, shape, k, s, p):
+        (kh, kw), (sh, sw), (ph, pw) = _pair(k), _pair(s), _pair(p)
+        Ho, Wo = _out_size(shape[2], kh, sh, ph), _out_size(shape[3], kw, sw, pw)
+        return Case(desc, (rng.normal(size=(shape[0], shape[1], Ho, Wo)), rng.normal(size=shape), k, s, p))
+
+    cases = [
+        case("2×2 windows, stride 2 (seed 001's K×K case)", (1, 1, 4, 4), 2, 2, 0),
+        case("overlapping 3×3 windows, stride 1", (1, 1, 5, 5), 3, 1, 0),
+        case("stride 2 on a 5×5 input: the last row is never pooled", (1, 1, 5, 5), 2, 2, 0),
+        case("padding 1 with 3×3 windows: zeros count in the divisor", (1, 1, 4, 4), 3, 2, 1),
+        case("non-square 2×3 windows, stride (2, 1), padding (1, 1)", (1, 2, 5, 6), (2, 3), (2, 1), (1, 1)),
+        case("batch 3, 2 channels", (3, 2, 6, 6), 3, 3, 0),
+    ]
+    return check_function("Exercise 4: average-pooling backward", learner,
+                          _pool.avgpool2d_backward_naive, cases)
+
+
+# --------------------------------------------------------------------------- exercise 5
+
+
+def solution_windows_containing(q, size, kernel_size, stride, padding=0):
+    """How many pooling windows contain input entry ``q`` along one axis (0-based, unpadded).
+
+    Window ``i`` covers padded positions ``i·s … i·s + k − 1``; input ``q`` is padded position
+    ``q + p``. Count the ``i`` in ``[0, n_out)`` with ``i·s ≤ q + p ≤ i·s + k − 1``.
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    n_out = _out_size(size, kernel_size, stride, padding)
+    return sum(1 for i in range(n_out) if i * stride <= q + padding <= i * stride + kernel_size - 1)
+
+
+def _windows_containing_reference(q, size, kernel_size, stride, padding=0):
+    """Average pooling of a column of ones with dout = 1 gives count / k at each entry."""
+    x = np.zeros((1, 1, size, 1))
+    n_out = _out_size(size, kernel_size, stride, padding)
+    dx = _pool.avgpool2d_backward_naive(np.ones((1, 1, n_out, 1)), x, (kernel_size, 1),
+                                        (stride, 1), (padding, 0))
+    return int(round(dx[0, 0, q, 0] * kernel_size))
+
+
+def check_windows_containing(learner) -> CheckReport:
+    """Check ``learner(q, size, kernel_size, stride, padding) -> int``."""
+    cases = [
+        Case("k = s = 2: every entry in exactly one window", (3, 6, 2, 2, 0)),
+        Case("k = 3, s = 1, middle entry: three windows", (2, 5, 3, 1, 0)),
+        Case("k = 3, s = 1, first entry: one window", (0, 5, 3, 1, 0)),
+        Case("k = 3, s = 2, entry 2 is shared by two windows", (2, 7, 3, 2, 0)),
+        Case("k = 2, s = 2 on size 5: the last entry is in no window", (4, 5, 2, 2, 0)),
+        Case("padding 1, k = 3, s = 2, first entry", (0, 4, 3, 2, 1)),
+        Case("k = 4, s = 1, size 8, entry 5", (5, 8, 4, 1, 0)),
+    ]
+    return check_function("Exercise 5: how many windows hold an entry", learner,
+                          _windows_containing_reference, cases)

@@ -1,0 +1,188 @@
+"""Exercises of ``notebooks/10-errata-and-pitfalls.ipynb``: reference solutions and checkers.
+
+Each exercise is the *fixed* version of a classic bug; each checker runs hidden cases chosen so
+that the buggy version fails (a stride that does not divide, ceil vs floor, batch > 1, stride 2,
+non-symmetric kernels) and returns a :class:`~conv_backprop.exercises.checking.CheckReport`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import conv as _conv
+from ..indices import seed002_bounds_corrected as _bounds_corrected
+from ..shapes import conv_output_size as _conv_output_size
+from .checking import Case, CheckReport, check_function
+
+__all__ = [
+    "solution_seed002_bounds",
+    "check_seed002_bounds",
+    "solution_output_size",
+    "check_output_size",
+    "solution_dw_batch",
+    "check_dw_batch",
+    "solution_seed003_backward",
+    "check_seed003_backward",
+]
+
+
+# --------------------------------------------------------------------------- exercise 1
+
+
+def solution_seed002_bounds(p, f_r, s, n_out):
+    """Seed 002's bounds, corrected (1-based, no padding): the outputs ``i`` that input row ``p``
+    reaches satisfy ``1 ≤ p − (i − 1)·s ≤ f_r`` and ``1 ≤ i ≤ n_out``.
+
+    Returns ``(i_lower, i_upper)`` with ``i_lower = max(1, ⌈(p − f_r)/s⌉ + 1)`` and
+    ``i_upper = min(n_out, ⌊(p − 1)/s⌋ + 1)``; ``i_lower > i_upper`` means no output.
+    Derived in ``notebooks/10-errata-and-pitfalls.ipynb`` (and notebook 03).
+    """
+    lower = -(-(p - f_r) // s) + 1  # ceil((p − f_r) / s) + 1 in integer arithmetic
+    upper = (p - 1) // s + 1
+    return (max(1, lower), min(n_out, upper))
+
+
+def check_seed002_bounds(learner) -> CheckReport:
+    """Check ``learner(p, f_r, s, n_out) -> (i_lower, i_upper)`` against the corrected bounds."""
+    cases = [
+        Case("s = 1: floor and ceiling agree", (3, 3, 1, 5)),
+        Case("s = 2, f_r = 3, p = 6: only i = 3 (the published floor also admits i = 2)", (6, 3, 2, 4)),
+        Case("s = 2, f_r = 3, p = 1: the first row, clamp to i ≥ 1", (1, 3, 2, 4)),
+        Case("s = 3, f_r = 2, p = 3: falls between windows, i_lower > i_upper", (3, 2, 3, 3)),
+        Case("s = 2, f_r = 3, p = 9 with n_out = 4: clamp to i ≤ n_out", (9, 3, 2, 4)),
+        Case("s = 3, f_r = 5, p = 7", (7, 5, 3, 4)),
+    ]
+    return check_function("Exercise 1: seed 002's bounds, corrected", learner, _bounds_corrected, cases)
+
+
+# --------------------------------------------------------------------------- exercise 2
+
+
+def solution_output_size(size, kernel_size, stride, padding, dilation=1):
+    """``⌊(size + 2·padding − dilation·(kernel_size − 1) − 1) / stride⌋ + 1`` (floor, as PyTorch).
+
+    Derived in ``notebooks/01-shapes-and-sliding-windows.ipynb``; the ceil pitfall in notebook 10.
+    """
+    return (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+
+
+def check_output_size(learner) -> CheckReport:
+    """Check ``learner(size, kernel_size, stride, padding, dilation) -> int``."""
+    cases = [
+        Case("seed 000: (5 − 3 + 2·1)/1 + 1 = 5", (5, 3, 1, 1)),
+        Case("seed 001: 32 with a 5×5 filter → 28", (32, 5, 1, 0)),
+        Case("stride 2 that does not divide: ⌊3/2⌋ + 1 (ceil would say 3)", (6, 3, 2, 0)),
+        Case("stride 3, padding 1", (7, 3, 3, 1)),
+        Case("dilation 2: the kernel spans 5", (9, 3, 1, 0, 2)),
+        Case("dilation 2, stride 2, padding 2", (10, 3, 2, 2, 2)),
+    ]
+    return check_function("Exercise 2: output size with floor", learner,
+                          lambda n, k, s, p, d=1: _conv_output_size(n, k, s, p, d), cases)
+
+
+# --------------------------------------------------------------------------- exercise 3
+
+
+def solution_dw_batch(dout, x, w_shape, stride, padding):
+    """dw for a whole batch: the **sum** over examples (never the mean), with loops.
+
+    dout (N, F, H_out, W_out), x (N, C, H, W), w_shape (F, C, HH, WW) → dw (F, C, HH, WW).
+    Derived in ``notebooks/04-backward-dw-db.ipynb``; the averaging pitfall in notebook 10.
+    """
+    dout, x = np.asarray(dout, dtype=float), np.asarray(x, dtype=float)
+    F, C, HH, WW = w_shape
+    sh, sw = (stride, stride) if np.isscalar(stride) else stride
+    ph, pw = (padding, padding) if np.isscalar(padding) else padding
+    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    dw = np.zeros(w_shape)
+    N, _, Ho, Wo = dout.shape
+    for a in range(HH):
+        for b in range(WW):
+            patch = xpad[:, :, a : a + sh * (Ho - 1) + 1 : sh, b : b + sw * (Wo - 1) + 1 : sw]
+            dw[:, :, a, b] = np.einsum("nfij,ncij->fc", dout, patch)  # sums over n, i, j
+    return dw
+
+
+def check_dw_batch(learner) -> CheckReport:
+    """Check ``learner(dout, x, w_shape, stride, padding) -> dw`` against the naive loops."""
+    rng = np.random.default_rng(1001)
+
+    def case(desc, x_shape, w_shape, s, p):
+        x = rng.normal(size=x_shape)
+        out_shape = _conv.conv2d_forward(x, np.zeros(w_shape), np.zeros(w_shape[0]), s, p).shape
+        return Case(desc, (rng.normal(size=out_shape), x, w_shape, s, p))
+
+    cases = [
+        case("batch 1 (sum and mean agree here)", (1, 1, 5, 5), (1, 1, 3, 3), 1, 0),
+        case("batch 4, seed 000's layer (3 channels, 2 filters, padding 1)", (4, 3, 5, 5), (2, 3, 3, 3), 1, 1),
+        case("batch 3, stride 2 on 6×6", (3, 2, 6, 6), (2, 2, 3, 3), 2, 0),
+        case("batch 2, non-square kernel, stride (1, 2), padding (1, 0)", (2, 2, 5, 7), (3, 2, 2, 3), (1, 2), (1, 0)),
+    ]
+
+    def reference(dout, x, w_shape, s, p):
+        return _conv.conv2d_backward_naive(dout, x, np.zeros(w_shape), s, p)[1]
+
+    return check_function("Exercise 3: dw over a batch", learner, reference, cases)
+
+
+# --------------------------------------------------------------------------- exercise 4
+
+
+def solution_seed003_backward(dz, x, w, ker_shape, stride, padding):
+    """Seed 003's backward pass with every erratum fixed, in its own NHWC layout.
+
+    dz (B, H_out, W_out, F), x (B, H, W, C) unpadded, w (F, kh·kw·C) with each row ordered
+    (a, b, c). Returns ``(wgrad (F, kh·kw·C), dx (B, H, W, C))``. Requires ``padding ≤ k − 1``.
+    Derived in ``notebooks/06-vectorising-im2col.ipynb``; summarised in notebook 10.
+    """
+    dz, x, w = (np.asarray(a, dtype=float) for a in (dz, x, w))
+    B, H, W, C = x.shape
+    kh, kw = ker_shape
+    _, Ho, Wo, F = dz.shape
+    s, p = stride, padding
+    xpad = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))  # fix: use the padded x
+    w4 = w.reshape(F, kh, kw, C)
+    wgrad = np.zeros_like(w4)
+    for a in range(kh):
+        for b in range(kw):
+            patch = xpad[:, a : a + s * (Ho - 1) + 1 : s, b : b + s * (Wo - 1) + 1 : s, :]
+            wgrad[:, a, b, :] = np.einsum("bijf,bijc->fc", dz, patch)  # summed over the batch
+    # dx: zero-insert (fix), pad by k − 1 − p (+ unused rows), correlate with the rotated kernel (fix)
+    dzz = np.zeros((B, H + kh - 1, W + kw - 1, F))
+    dzz[:, kh - 1 - p : kh - 1 - p + s * (Ho - 1) + 1 : s, kw - 1 - p : kw - 1 - p + s * (Wo - 1) + 1 : s] = dz
+    w_rot = w4[:, ::-1, ::-1, :]
+    dx = np.zeros((B, H, W, C))
+    for a in range(kh):
+        for b in range(kw):
+            dx += np.einsum("bijf,fc->bijc", dzz[:, a : a + H, b : b + W, :], w_rot[:, a, b, :])
+    return wgrad.reshape(F, -1), dx
+
+
+def _seed003_reference(dz, x, w, ker_shape, stride, padding):
+    kh, kw = ker_shape
+    F, C = w.shape[0], x.shape[3]
+    w_nchw = w.reshape(F, kh, kw, C).transpose(0, 3, 1, 2)
+    dx, dw, _ = _conv.conv2d_backward_naive(dz.transpose(0, 3, 1, 2), x.transpose(0, 3, 1, 2),
+                                            w_nchw, stride, padding)
+    return dw.transpose(0, 2, 3, 1).reshape(F, -1), dx.transpose(0, 2, 3, 1)
+
+
+def check_seed003_backward(learner) -> CheckReport:
+    """Check ``learner(dz, x, w, ker_shape, stride, padding) -> (wgrad, dx)`` in NHWC."""
+    rng = np.random.default_rng(1002)
+
+    def case(desc, B, H, W, C, F, kh, kw, s, p):
+        x = rng.normal(size=(B, H, W, C))
+        w = rng.normal(size=(F, kh * kw * C))
+        Ho, Wo = (H + 2 * p - kh) // s + 1, (W + 2 * p - kw) // s + 1
+        return Case(desc, (rng.normal(size=(B, Ho, Wo, F)), x, w, (kh, kw), s, p))
+
+    cases = [
+        case("stride 1, no padding, non-symmetric kernel", 1, 5, 5, 1, 1, 3, 3, 1, 0),
+        case("stride 1, padding 1 ('same'), 3 channels, 2 filters", 2, 5, 6, 3, 2, 3, 3, 1, 1),
+        case("stride 2, padding 1 on 7×6: a dropped row", 2, 7, 6, 2, 3, 3, 3, 2, 1),
+        case("non-square 2×3 kernel, stride 2", 1, 6, 7, 2, 2, 2, 3, 2, 0),
+        case("batch 3, stride 3, padding 2", 3, 8, 8, 1, 2, 3, 3, 3, 2),
+    ]
+    return check_function("Exercise 4: seed 003's backward pass, fixed", learner, _seed003_reference,
+                          cases, names=("wgrad", "dx"))
