@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-from-pyproject
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 \
          --nbval-sanitize-with tests/nbval-sanitize.cfg
 
-.PHONY: lab test test-fast notebooks figures bench clean help
+.PHONY: lab test test-fast notebooks figures bench vendor slides html student slide-metadata clean help
 
 help:
 	@echo "make lab        open the workbook in JupyterLab (localhost, token auth)"
@@ -19,6 +19,9 @@ help:
 	@echo "make notebooks  re-execute every notebook in place, deterministically"
 	@echo "make figures    regenerate figures/"
 	@echo "make bench      time the layers against a textbook baseline (and PyTorch if installed)"
+	@echo "make slides     reveal.js slideshows of every notebook, offline, in build/slides/"
+	@echo "make html       a browsable static site of the notebooks, offline, in build/site/"
+	@echo "make student    the student edition (exercises stubbed) in student/; never overwrites edits"
 	@echo "make clean      remove .venv and caches"
 
 $(STAMP): pyproject.toml
@@ -37,7 +40,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks $(NBVAL)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not browser"
+	$(BIN)/python -m pytest tests -m "not browser and not slow"
 
 # Re-execute every notebook in place in a fresh kernel, top to bottom, with no timing metadata.
 notebooks: $(STAMP)
@@ -51,5 +54,24 @@ figures: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/conv_layers.py
 
+# Offline assets (reveal.js, MathJax, the widget manager) for slides and site, from the npm
+# registry on first use; needs npm.
+vendor: $(STAMP)
+	$(BIN)/python tools/vendor_assets.py
+
+slides: vendor
+	$(BIN)/python tools/site.py slides
+
+html: vendor
+	$(BIN)/python tools/site.py html
+
+# Never overwrites a learner's edits: refuses and explains (see docs/teachers-guide.md).
+student: $(STAMP)
+	$(BIN)/python tools/student_edition.py
+
+# Default slide types for cells that have none (never overrides what a teacher set).
+slide-metadata: $(STAMP)
+	$(BIN)/python tools/slide_metadata.py notebooks/*.ipynb
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) build .pytest_cache .hypothesis
