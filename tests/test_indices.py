@@ -69,3 +69,10 @@ def test_outputs_reached_validates():
         cb.outputs_reached(5, 5, 3)
     with pytest.raises(TypeError, match="stride must be an int"):
         cb.outputs_reached(1, 5, 3, stride=1.5)
+
+
+def test_errors_name_rows_or_columns():
+    with pytest.raises(ValueError, match="spans 3 rows"):
+        cb.outputs_reached(0, 2, 3)
+    with pytest.raises(ValueError, match="spans 3 columns"):
+        cb.outputs_reached(0, 2, 3, axis="width")

@@ -31,12 +31,14 @@ __all__ = [
 ]
 
 
-def _axis(index, size, kernel_size, stride, padding, dilation) -> AxisGeometry:
+def _axis(index, size, kernel_size, stride, padding, dilation, axis="height") -> AxisGeometry:
     for name, v in dict(index=index, size=size, kernel_size=kernel_size, stride=stride,
                         padding=padding, dilation=dilation).items():
         if not isinstance(v, numbers.Integral) or isinstance(v, bool):
             raise TypeError(f"{name} must be an int; got {v!r}")
-    g = AxisGeometry("height", size, kernel_size, stride, padding, dilation)
+    if axis not in ("height", "width"):
+        raise ValueError(f"axis must be 'height' or 'width'; got {axis!r}")
+    g = AxisGeometry(axis, size, kernel_size, stride, padding, dilation)
     if not g.valid:
         raise ValueError(g.reason)
     if not 0 <= index < size:
@@ -44,13 +46,14 @@ def _axis(index, size, kernel_size, stride, padding, dilation) -> AxisGeometry:
     return g
 
 
-def outputs_reached(index, size, kernel_size, stride=1, padding=0, dilation=1) -> list[tuple[int, int]]:
+def outputs_reached(index, size, kernel_size, stride=1, padding=0, dilation=1, *, axis="height") -> list[tuple[int, int]]:
     """All ``(i, a)`` with ``i·stride + a·dilation == index + padding``: the outputs input
     ``index`` reaches along one axis and the kernel tap it meets there (0-based, sorted by i).
 
     Empty when the input falls between windows (stride > extent) or only in unused rows.
+    ``axis`` ("height" or "width") only names rows or columns in error messages.
     """
-    g = _axis(index, size, kernel_size, stride, padding, dilation)
+    g = _axis(index, size, kernel_size, stride, padding, dilation, axis)
     pairs = []
     for a in range(kernel_size):
         offset = index + padding - a * dilation
@@ -59,14 +62,14 @@ def outputs_reached(index, size, kernel_size, stride=1, padding=0, dilation=1) -
     return sorted(pairs)
 
 
-def output_bounds(index, size, kernel_size, stride=1, padding=0) -> tuple[int, int]:
+def output_bounds(index, size, kernel_size, stride=1, padding=0, *, axis="height") -> tuple[int, int]:
     """Closed-form (dilation 1) range ``(i_lo, i_hi)`` of outputs that input ``index`` reaches,
     0-based and inclusive; ``i_lo > i_hi`` means it reaches none.
 
     ``i_lo = max(0, ⌈(index + padding − kernel_size + 1)/stride⌉)``,
     ``i_hi = min(n_out − 1, ⌊(index + padding)/stride⌋)``.
     """
-    g = _axis(index, size, kernel_size, stride, padding, 1)
+    g = _axis(index, size, kernel_size, stride, padding, 1, axis)
     q = index + padding
     lo = -((kernel_size - 1 - q) // stride)  # ceil((q − k + 1) / s) with integer arithmetic
     hi = q // stride
@@ -115,7 +118,7 @@ def conv2d_dx_by_indices(dout, x, w, stride=1, padding=0, dilation=1) -> np.ndar
     for q in range(H):
         rows = outputs_reached(q, H, HH, sh, ph, dh)
         for r in range(W):
-            cols = outputs_reached(r, W, WW, sw, pw, dw)
+            cols = outputs_reached(r, W, WW, sw, pw, dw, axis="width")
             for i, a in rows:
                 for j, b in cols:
                     # (N, F) @ (F, C) -> (N, C): every batch item and channel at once

@@ -1,0 +1,37 @@
+"""Interactive explorers (ipywidgets + matplotlib), one per idea of the course.
+
+Each function returns an ``ipywidgets.VBox`` ready to display, with ``.controls`` (dict of
+widgets), ``.update()``, ``.state`` (what is highlighted and the numbers shown) and ``.message``
+(the explanation shown for an invalid setting, ``""`` otherwise). See ``_base`` for how a slider
+step is redrawn fast.
+
+=========================  =====================================================  ========
+function                   shows                                                  notebook
+=========================  =====================================================  ========
+sliding_window_explorer    padded input, window at output (i, j), output size     01
+fan_in_explorer            one output's receptive field over all channels         02
+fan_out_explorer           every output one input pixel reaches, and its dx       03
+dw_explorer                every x entry one weight multiplies, and its dw        04
+flipped_kernel_explorer    rotated kernel over zero-inserted, padded dout → dx    05
+im2col_explorer            patches into columns; col2im's overlap counts          06
+pooling_explorer           max/average pooling gradient routing, ties, overlap    07
+=========================  =====================================================  ========
+"""
+
+from .dw import dw_explorer
+from .fan_in import fan_in_explorer
+from .fan_out import fan_out_explorer
+from .flipped import flipped_kernel_explorer
+from .im2col_explorer import im2col_explorer
+from .pooling import pooling_explorer
+from .sliding_window import sliding_window_explorer
+
+__all__ = [
+    "sliding_window_explorer",
+    "fan_in_explorer",
+    "fan_out_explorer",
+    "dw_explorer",
+    "flipped_kernel_explorer",
+    "im2col_explorer",
+    "pooling_explorer",
+]

@@ -1,0 +1,88 @@
+"""The static figures of the course, drawn with the explorers' own pictures.
+
+Run ``python -m conv_backprop.figures OUTDIR`` to (re)write every PNG into ``OUTDIR`` (the
+repository keeps them in ``figures/``). Each figure is one explorer frozen at a setting that
+makes its point; the PNGs are deterministic (fixed seeds, no version stamp in the metadata), so
+regenerating them leaves the files unchanged.
+
+=====================  ======================================================  ========
+file                   shows                                                   notebook
+=====================  ======================================================  ========
+sliding-window.png     padded input, a window, the unused row/column, output   01
+fan-in.png             one output's receptive field over two channels          02
+fan-out.png            the outputs one pixel reaches with stride 2             03
+dw.png                 the inputs one weight multiplies, paired with dout      04
+flipped-kernel.png     rotated kernel over zero-inserted, padded dout          05
+im2col.png             a patch becoming a column; col2im's overlap counts      06
+pool-routing.png       max-pooling gradient routing with overlap and a tie     07
+=====================  ======================================================  ========
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+__all__ = ["FIGURES", "write_figures", "main"]
+
+DPI = 100
+
+
+def _explorer_figure(factory, **settings):
+    def draw(path: Path) -> None:
+        explorer = factory(**settings)
+        if explorer.message:  # a figure must never show an invalid setting
+            raise ValueError(f"figure setting {settings!r} is invalid: {explorer.message}")
+        explorer.scene.savefig(path, dpi=DPI)
+        explorer.close()
+
+    return draw
+
+
+def _figures():
+    from . import explorers as ex
+
+    return {
+        "sliding-window.png": _explorer_figure(
+            ex.sliding_window_explorer, H=6, W=7, HH=3, WW=2, stride=2, padding=1, step=3),
+        "fan-in.png": _explorer_figure(ex.fan_in_explorer, C=2, stride=1, padding=1, i=1, j=2),
+        "fan-out.png": _explorer_figure(ex.fan_out_explorer, C=1, F=2, stride=2, padding=1, p=1, q=2),
+        "dw.png": _explorer_figure(ex.dw_explorer, N=2, C=1, F=1, stride=2, padding=1, a=1, b=2, pair=3),
+        "flipped-kernel.png": _explorer_figure(
+            ex.flipped_kernel_explorer, H=6, W=5, HH=3, WW=3, stride=2, padding=1, step=7),
+        "im2col.png": _explorer_figure(ex.im2col_explorer, C=1, H=4, W=4, HH=2, WW=2, stride=1, column=4),
+        "pool-routing.png": _explorer_figure(
+            ex.pooling_explorer, mode="max", ties="split", H=6, W=6, kernel=3, stride=2, padding=1),
+    }
+
+
+#: File name → function writing that figure to a path (built lazily: it imports ipywidgets).
+FIGURES: dict = {}
+
+
+def write_figures(outdir) -> list[Path]:
+    """Write every figure into ``outdir`` (created if needed); return the paths written."""
+    if not FIGURES:
+        FIGURES.update(_figures())
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, draw in FIGURES.items():
+        path = outdir / name
+        draw(path)
+        written.append(path)
+    return written
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m conv_backprop.figures OUTDIR", file=sys.stderr)
+        return 2
+    for path in write_figures(argv[0]):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
