@@ -12,6 +12,8 @@ noise is visible. Fresh allocations (and their page faults) are counted in, as a
 Implementations:
 * ``naive``: the package's loops (small case only);
 * ``ours``: ``conv_backprop.conv2d_forward`` / ``conv2d_backward`` and the vectorised pools;
+  forward+backward passes a ``cache`` dict, as a training step would, so backward reuses the
+  forward pass's im2col matrix (PyTorch likewise keeps what its backward needs);
 * ``baseline``: the im2col with index arrays + ``np.add.at`` col2im that learners usually copy,
   written here so the comparison is with what people actually use;
 * ``torch``: PyTorch's CPU layers (oneDNN), when PyTorch is installed (``pip install '.[torch]'``).
@@ -159,12 +161,18 @@ def run(repeats: int, cases: list[str], pools: bool):
             bl = baseline_backward(dout, x, w, s, p)
             tol = 1e-3 if dtype == np.float32 else 1e-9
             assert all(np.allclose(g, r, rtol=tol, atol=tol) for g, r in zip(bl, ref)), name
+
+            def ours_both(x=x, w=w, b=b, dout=dout, s=s, p=p):
+                cache = {}  # forward keeps its im2col matrix here for backward
+                out = cb.conv2d_forward(x, w, b, s, p, cache=cache)
+                return out, cb.conv2d_backward(dout, x, w, s, p, cache=cache)
+
             impls = {
-                "ours": (lambda: cb.conv2d_forward(x, w, b, s, p),
-                         lambda: (cb.conv2d_forward(x, w, b, s, p), cb.conv2d_backward(dout, x, w, s, p))),
+                "ours": (lambda: cb.conv2d_forward(x, w, b, s, p), ours_both),
                 "baseline": (lambda: baseline_forward(x, w, b, s, p),
                              lambda: (baseline_forward(x, w, b, s, p), baseline_backward(dout, x, w, s, p))),
             }
+            assert all(np.array_equal(g, r) for g, r in zip(ours_both()[1], ref)), name  # cache path
             if name == "a":
                 impls["naive"] = (lambda: cb.conv2d_forward_naive(x, w, b, s, p),
                                   lambda: (cb.conv2d_forward_naive(x, w, b, s, p), cb.conv2d_backward_naive(dout, x, w, s, p)))

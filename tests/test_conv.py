@@ -168,3 +168,30 @@ def test_cache_reuses_im2col_and_gives_the_same_gradients(rng):
     x2 = rng.standard_normal(x.shape)
     for got, exp in zip(cb.conv2d_backward(dout, x2, w, **kw, cache=cache), cb.conv2d_backward_naive(dout, x2, w, **kw)):
         np.testing.assert_allclose(got, exp, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cfg", [CONFIGS[1], CONFIGS[4], CONFIGS[6], CONFIGS[9]], ids=["s2", "rect", "dil", "bigpad"])
+def test_large_input_code_path(cfg, rng, oracle, monkeypatch):
+    """The vectorised layers switch strategy for large inputs (per-offset im2col copies,
+    col2im folded in blocks); force that path on small cases and compare with autograd."""
+    import conv_backprop.conv as conv
+
+    monkeypatch.setattr(conv, "_SMALL", 0)
+    monkeypatch.setattr(conv, "_BLOCK_BYTES", 64)
+    x, w, b, kw = make(cfg, rng)
+    out = cb.conv2d_forward(x, w, b, **kw)
+    np.testing.assert_allclose(out, oracle.conv2d(x, w, b, **kw), rtol=1e-10, atol=1e-10)
+    dout = rng.standard_normal(out.shape)
+    cache = {}
+    cb.conv2d_forward(x, w, b, **kw, cache=cache)
+    for got, exp in zip(cb.conv2d_backward(dout, x, w, **kw, cache=cache), oracle.conv2d_grads(dout, x, w, b, **kw)):
+        np.testing.assert_allclose(got, exp, rtol=1e-10, atol=1e-10)
+
+
+def test_medium_input_against_naive(rng):
+    x, w, b, kw = make((3, 4, 20, 20, 2, 3, 3, 1, 1, 1), rng)  # 43k im2col entries: the large path
+    out = cb.conv2d_forward(x, w, b, **kw)
+    np.testing.assert_allclose(out, cb.conv2d_forward_naive(x, w, b, **kw), rtol=1e-10, atol=1e-10)
+    dout = rng.standard_normal(out.shape)
+    for got, exp in zip(cb.conv2d_backward(dout, x, w, **kw), cb.conv2d_backward_naive(dout, x, w, **kw)):
+        np.testing.assert_allclose(got, exp, rtol=1e-10, atol=1e-10)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_array, as_pair, check_shape, compute_dtype
-from .im2col import crop_padding, fold, pad_spatial, windows
+from .im2col import _output_size, crop_padding, fold_into, pad_spatial, unfold
 from .shapes import Geometry, window_geometry
 
 __all__ = [
@@ -174,13 +174,18 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1, cache=None) -> np.n
     """
     x_in = x
     x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation)
-    cols = _im2col(x, geom, as_pair(padding, "padding", minimum=0))  # (C·HH·WW, N·Ho·Wo)
+    cols = _im2col(x, geom)  # (C·HH·WW, N·Ho·Wo)
     if cache is not None:
         cache.clear()
         cache.update(x=x_in, geom=geom, cols=cols)
     F, N = w.shape[0], x.shape[0]
-    out = w.reshape(F, -1) @ cols + b[:, None]  # (F, N·Ho·Wo)
-    return np.ascontiguousarray(out.reshape(F, N, *geom.output_shape).transpose(1, 0, 2, 3))
+    Ho, Wo = _output_size(geom.height), _output_size(geom.width)
+    # One large GEMM, (F, C·HH·WW) @ (C·HH·WW, N·Ho·Wo): BLAS sees two contiguous operands.
+    prod = (w.reshape(F, -1) @ cols).reshape(F, N, Ho * Wo)
+    # The (F, N) → (N, F) reordering and the bias share one pass over the output.
+    out = np.empty((N, F, Ho, Wo), dtype=x.dtype)
+    np.add(prod.transpose(1, 0, 2), b[:, None], out=out.reshape(N, F, Ho * Wo))
+    return out
 
 
 def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1, cache=None):
@@ -197,28 +202,82 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1, cache=None):
     """
     x_in = x
     dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation)
-    pad = as_pair(padding, "padding", minimum=0)
     N, F, H_out, W_out = dout.shape
     C, HH, WW = w.shape[1:]
     if cache and cache.get("x") is x_in and cache.get("geom") == geom and cache["cols"].dtype == dout.dtype:
         cols = cache["cols"]
     else:
-        cols = _im2col(x, geom, pad)
-    dout_mat = dout.transpose(1, 0, 2, 3).reshape(F, -1)  # (F, N·Ho·Wo)
-    dw = (dout_mat @ cols.T).reshape(w.shape)
-    dcols = w.reshape(F, -1).T @ dout_mat  # (C·HH·WW, N·Ho·Wo)
-    g = dcols.reshape(C, HH, WW, N, H_out, W_out).transpose(3, 0, 4, 5, 1, 2)
-    dx = np.ascontiguousarray(crop_padding(fold(g, geom), pad))
-    db = dout.sum(axis=(0, 2, 3))
+        cols = _im2col(x, geom)
+    P = H_out * W_out
+    dout_mat = np.empty((F, N * P), dtype=dout.dtype)  # (F, N·Ho·Wo), the one copy of dout
+    dout_mat.reshape(F, N, P)[...] = dout.reshape(N, F, P).transpose(1, 0, 2)
+    dw = (dout_mat @ cols.T).reshape(w.shape)  # colsᵀ is a view: BLAS reads it transposed
+    db = dout_mat.sum(axis=1)
+    # dx = col2im(w_matᵀ @ D), a block of whole images at a time: the block of dcols is reused
+    # at once by the fold (while it is still in cache) and the extra memory stays bounded.
+    w_t = w.reshape(F, -1).T  # (C·HH·WW, F) view
+    if cols.size < _SMALL:  # tiny input: one GEMM and one scatter-add, least Python overhead
+        return _col2im_small(w_t @ dout_mat, x.shape, geom), dw, db
+    dx = np.empty(x.shape, dtype=dout.dtype)  # every block below overwrites its images
+    step = _images_per_block(N, C * HH * WW * P * dout.itemsize)
+    for n0 in range(0, N, step):
+        n1 = min(N, n0 + step)
+        dcols = w_t @ dout_mat[:, n0 * P : n1 * P]  # (C·HH·WW, n·Ho·Wo)
+        fold_into(dx[n0:n1], dcols.reshape(C, HH, WW, n1 - n0, H_out, W_out), geom, overwrite=True)
     return dx, dw, db
 
 
-def _im2col(x: np.ndarray, geom: Geometry, pad: tuple[int, int]) -> np.ndarray:
-    N, C = x.shape[:2]
-    HH, WW = geom.height.kernel_size, geom.width.kernel_size
-    Ho, Wo = geom.output_shape
-    view = windows(pad_spatial(x, pad), geom)  # (N, C, Ho, Wo, HH, WW), no copy
-    return view.transpose(1, 4, 5, 0, 2, 3).reshape(C * HH * WW, N * Ho * Wo)
+_BLOCK_BYTES = 4 * 2**20  # dcols is computed and folded in blocks of at most ~4 MiB
+
+
+def _images_per_block(N: int, bytes_per_image: int) -> int:
+    """Images per dcols block: few blocks (each is one GEMM call), each at most ~4 MiB."""
+    blocks = -(-N * bytes_per_image // _BLOCK_BYTES)  # ceil
+    return -(-N // max(1, blocks))  # spread the images evenly over the blocks
+
+
+_SMALL = 2**14  # below this many im2col entries, Python overhead outweighs copying costs
+
+
+def _column_view(xpad: np.ndarray, geom: Geometry) -> np.ndarray:
+    """Strided view (C, HH, WW, N, Ho, Wo) of the padded array, in im2col's column order:
+    ``view[c, a, b, n, i, j] = xpad[n, c, i·s_h + a·d_h, j·s_w + b·d_w]``; no copy."""
+    gh, gw = geom.height, geom.width
+    N, C = xpad.shape[:2]
+    sN, sC, sH, sW = xpad.strides
+    return np.ndarray(
+        (C, gh.kernel_size, gw.kernel_size, N, _output_size(gh), _output_size(gw)), xpad.dtype,
+        buffer=xpad, strides=(sC, sH * gh.dilation, sW * gw.dilation, sN, sH * gh.stride, sW * gw.stride),
+    )
+
+
+def _im2col(x: np.ndarray, geom: Geometry) -> np.ndarray:
+    """im2col's (C·HH·WW, N·Ho·Wo) matrix.
+
+    Large inputs: tap by tap from the unpadded x (:func:`unfold`, no padded copy). Tiny inputs:
+    one reshape-copy of a strided window view of the padded x (the construction of notebook 06),
+    which needs far fewer Python-level numpy calls.
+    """
+    N, C, H, W = x.shape
+    gh, gw = geom.height, geom.width
+    shape = (C * gh.kernel_size * gw.kernel_size, N * _output_size(gh) * _output_size(gw))
+    if shape[0] * shape[1] >= _SMALL:
+        return unfold(x, geom).reshape(shape)
+    xpad = np.zeros((N, C, H + 2 * gh.padding, W + 2 * gw.padding), dtype=x.dtype)
+    xpad[:, :, gh.padding : gh.padding + H, gw.padding : gw.padding + W] = x
+    return _column_view(xpad, geom).reshape(shape)  # copies into the column layout
+
+
+def _col2im_small(dcols: np.ndarray, x_shape, geom: Geometry) -> np.ndarray:
+    """col2im for tiny inputs in one call: every column entry is added (np.bincount) to the
+    padded position it was read from; the padding ring is then cropped."""
+    N, C, H, W = x_shape
+    gh, gw = geom.height, geom.width
+    padded = (N, C, H + 2 * gh.padding, W + 2 * gw.padding)
+    where = _column_view(np.arange(np.prod(padded)).reshape(padded), geom).reshape(-1)
+    dxpad = np.bincount(where, weights=dcols.reshape(-1), minlength=int(np.prod(padded)))
+    dxpad = dxpad.reshape(padded)[:, :, gh.padding : gh.padding + H, gw.padding : gw.padding + W]
+    return dxpad.astype(dcols.dtype)  # a fresh, contiguous (N, C, H, W) array
 
 
 # --------------------------------------------------------------------------- flipped kernel

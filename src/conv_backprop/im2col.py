@@ -72,6 +72,101 @@ def fold(g: np.ndarray, geom: Geometry) -> np.ndarray:
     return out
 
 
+def tap_ranges(geom: Geometry):
+    """For every kernel offset (a, b), the outputs whose tap lands inside the *unpadded* input.
+
+    Yields ``(a, b, (i0, i1), (j0, j1), rows, cols)``: outputs ``i0 ≤ i < i1``, ``j0 ≤ j < j1``
+    meet ``x[..., rows, cols]`` (strided slices of the unpadded input, one entry per output);
+    every other output meets the zero padding at this offset. An empty range means the offset
+    only ever meets padding. Working on the unpadded input means no padded copy is made.
+    """
+    per_axis = []
+    for g in (geom.height, geom.width):
+        n_out = _output_size(g)
+        axis = []
+        for a in range(g.kernel_size):
+            off = a * g.dilation - g.padding  # unpadded index read by output 0 at tap a
+            i0 = 0 if off >= 0 else (-off + g.stride - 1) // g.stride
+            i1 = min(n_out, (g.size - 1 - off) // g.stride + 1) if g.size - 1 - off >= 0 else 0
+            i1 = max(i1, i0)
+            start = i0 * g.stride + off
+            axis.append((i0, i1, slice(start, start + (i1 - i0 - 1) * g.stride + 1, g.stride)))
+        per_axis.append(axis)
+    for a, (i0, i1, rows) in enumerate(per_axis[0]):
+        for b, (j0, j1, cols) in enumerate(per_axis[1]):
+            yield a, b, (i0, i1), (j0, j1), rows, cols
+
+
+def _output_size(g) -> int:
+    """``g.output_size`` for an axis already known to be valid, without re-validating it."""
+    return (g.size + 2 * g.padding - g.dilation * (g.kernel_size - 1) - 1) // g.stride + 1
+
+
+def unfold(x: np.ndarray, geom: Geometry) -> np.ndarray:
+    """im2col's column matrix as a 6-D array ``(C, HH, WW, N, H_out, W_out)``, built tap by tap.
+
+    ``unfold(x, g).reshape(C·HH·WW, N·H_out·W_out)`` is ``im2col``'s matrix. One strided copy per
+    kernel offset straight from the unpadded ``x`` (the padding ring is written as zeros), so
+    neither a padded copy of ``x`` nor an index array is ever made.
+    """
+    N, C = x.shape[:2]
+    HH, WW = geom.height.kernel_size, geom.width.kernel_size
+    Ho, Wo = _output_size(geom.height), _output_size(geom.width)
+    out = np.empty((C, HH, WW, N, Ho, Wo), dtype=x.dtype)
+    _unfold_into(out, x, tap_ranges(geom))
+    return out
+
+
+def _unfold_into(out: np.ndarray, x: np.ndarray, taps) -> None:
+    Ho, Wo = out.shape[-2:]
+    xt = x.transpose(1, 0, 2, 3)  # (C, n, H, W) view, matches the column order
+    for a, b, (i0, i1), (j0, j1), rows, cols in taps:
+        dst = out[:, a, b]  # (C, n, Ho, Wo)
+        if i1 == i0 or j1 == j0:
+            dst[...] = 0
+            continue
+        if i0 > 0:  # outputs whose tap falls on the padding ring read zeros
+            dst[:, :, :i0] = 0
+        if i1 < Ho:
+            dst[:, :, i1:] = 0
+        if j0 > 0:
+            dst[:, :, i0:i1, :j0] = 0
+        if j1 < Wo:
+            dst[:, :, i0:i1, j1:] = 0
+        dst[:, :, i0:i1, j0:j1] = xt[:, :, rows, cols]
+
+
+def fold_into(dx: np.ndarray, g: np.ndarray, geom: Geometry, *, overwrite: bool = False) -> np.ndarray:
+    """Add ``g`` (C, HH, WW, n, H_out, W_out) back onto the unpadded ``dx`` (n, C, H, W), in place.
+
+    The adjoint of :func:`unfold`: one strided in-place addition per kernel offset; the parts
+    that fell on the padding ring are simply never added (no padded buffer, no crop).
+    ``overwrite=True``: ``dx``'s old contents are ignored (it may come from ``np.empty``), so
+    ``dx`` becomes exactly the fold of ``g``. A kernel offset that covers every entry of ``dx``
+    once (the centre tap of a stride-1 "same" convolution) is then copied instead of added,
+    which saves zero-filling ``dx`` and one read-modify-write pass over it.
+    """
+    taps = [t for t in tap_ranges(geom) if t[2][1] > t[2][0] and t[3][1] > t[3][0]]
+    if overwrite:
+        H, W = dx.shape[2:]
+        full = [t for t in taps if _covers(t[4], H) and _covers(t[5], W)]
+        if full:
+            a, b, (i0, i1), (j0, j1), _, _ = full[0]
+            dx[...] = g[:, a, b, :, i0:i1, j0:j1].transpose(1, 0, 2, 3)
+            taps.remove(full[0])
+        else:
+            dx[...] = 0
+    for a, b, (i0, i1), (j0, j1), rows, cols in taps:
+        target = dx[:, :, rows, cols]
+        np.add(target, g[:, a, b, :, i0:i1, j0:j1].transpose(1, 0, 2, 3), out=target)
+    return dx
+
+
+def _covers(sl: slice, size: int) -> bool:
+    """Whether the slice (with non-negative start/stop) reads every index 0..size−1 exactly once."""
+    return sl.start == 0 and sl.step == 1 and sl.stop == size
+
+
 def crop_padding(xpad: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
     """Drop the padding ring: the inverse of :func:`pad_spatial` on shapes."""
     ph, pw = padding
@@ -98,12 +193,12 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     x = as_array(x, "x", 4, "(N, C, H, W)")
     geom = window_geometry(x.shape, kernel_size, stride, padding, dilation, what=f"kernel_size={kernel_size!r}")
     dtype = np.result_type(np.float32, x.dtype if x.dtype.kind == "f" else np.float64)
-    xpad = pad_spatial(x.astype(dtype, copy=False), as_pair(padding, "padding", minimum=0))
     N, C = x.shape[:2]
     HH, WW = as_pair(kernel_size, "kernel_size", minimum=1)
     Ho, Wo = geom.output_shape
-    # (N, C, Ho, Wo, HH, WW) -> (C, HH, WW, N, Ho, Wo): reshape copies into the column layout.
-    return windows(xpad, geom).transpose(1, 4, 5, 0, 2, 3).reshape(C * HH * WW, N * Ho * Wo)
+    # Same as windows(pad_spatial(x)).transpose(1, 4, 5, 0, 2, 3).reshape(...) (the one-line
+    # version taught in notebook 06), built tap by tap without a padded copy of x.
+    return unfold(x.astype(dtype, copy=False), geom).reshape(C * HH * WW, N * Ho * Wo)
 
 
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -136,8 +231,9 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
             f"got {cols.shape}"
         )
     dtype = np.result_type(np.float32, cols.dtype if cols.dtype.kind == "f" else np.float64)
-    g = cols.astype(dtype, copy=False).reshape(C, HH, WW, N, Ho, Wo).transpose(3, 0, 4, 5, 1, 2)
-    return np.ascontiguousarray(crop_padding(fold(g, geom), as_pair(padding, "padding", minimum=0)))
+    g = cols.astype(dtype, copy=False).reshape(C, HH, WW, N, Ho, Wo)
+    # Same as crop_padding(fold(...)) on the padded input, without the padded buffer.
+    return fold_into(np.empty(x_shape, dtype=dtype), g, geom, overwrite=True)
 
 
 def _check_shape_tuple(x_shape) -> tuple[int, int, int, int]:

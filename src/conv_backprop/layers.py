@@ -242,11 +242,14 @@ class Conv2D(Layer):
                 f"Conv2D expects x with {self.in_channels} channels (x.shape[1]); got x.shape={x.shape}"
             )
         self.x = x.astype(self.w.dtype, copy=False)
-        return conv2d_forward(self.x, self.w, self.b, self.stride, self.padding, self.dilation)
+        # keep the im2col matrix for backward (HH·WW times the input's memory until then)
+        self._cols = {}
+        return conv2d_forward(self.x, self.w, self.b, self.stride, self.padding, self.dilation, cache=self._cols)
 
     def backward(self, dout):
         x = _need_cache(self, self.x)
-        dx, dw, db = conv2d_backward(dout, x, self.w, self.stride, self.padding, self.dilation)
+        dx, dw, db = conv2d_backward(dout, x, self.w, self.stride, self.padding, self.dilation,
+                                     cache=getattr(self, "_cols", None))
         self.dw[...] = dw
         self.db[...] = db
         return dx

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from functools import cached_property
 
 from ._validation import as_pair
 
@@ -53,7 +54,7 @@ class AxisGeometry:
     def extent(self) -> int:
         return self.dilation * (self.kernel_size - 1) + 1
 
-    @property
+    @cached_property  # the settings are frozen, so the explanation is computed once
     def reason(self) -> str:
         rows = "rows" if self.axis == "height" else "columns"
         checks = [
