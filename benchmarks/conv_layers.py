@@ -18,7 +18,8 @@ Implementations:
   written here so the comparison is with what people actually use;
 * ``torch``: PyTorch's CPU layers (oneDNN), when PyTorch is installed (``pip install '.[torch]'``).
 
-Writes ``benchmarks/results.json``; ``make figures`` turns it into ``figures/benchmark.png``.
+Writes ``benchmarks/results.json`` and draws it into ``figures/benchmark.png``; ``--plot-only``
+redraws the figure (and prints the Markdown table used in the README) from the stored results.
 """
 
 from __future__ import annotations
@@ -253,17 +254,82 @@ def print_pool_row(row):
           f"  ours/torch f+b {_ratio(row, 'ours', 'torch', 'forward+backward'):5.2f}", flush=True)
 
 
+def markdown_table(results) -> str:
+    """The README / notebook 06 table: medians and ratios, forward+backward, per case and dtype."""
+    lines = [
+        "| case | dtype | ours f+b (ms, min / median / max) | ours / PyTorch (fwd, f+b) | ours / textbook (f+b) | GFLOP/s (% of GEMM peak) | peak extra memory |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in results["conv"]:
+        t = row["ours"]["forward+backward"]
+        peak = results["gemm_gflops"][row["dtype"]]
+        gflops = row["gflop_both"] / (t["median"] * 1e-3)
+        c = CONV_CASES[row["case"]]
+        label = f"{row['case']}: N={c['N']} C={c['C']} {c['H']}² F={c['F']} {c['k']}×{c['k']}" + (f" s={c['s']}" if c["s"] > 1 else "")
+        lines.append(
+            f"| {label} | {row['dtype']} | {t['min']:.2f} / {t['median']:.2f} / {t['max']:.2f} "
+            f"| {_ratio(row, 'ours', 'torch', 'forward'):.2f}, {_ratio(row, 'ours', 'torch', 'forward+backward'):.2f} "
+            f"| {_ratio(row, 'ours', 'baseline', 'forward+backward'):.2f} "
+            f"| {gflops:.0f} ({100 * gflops / peak:.0f}%) | {row['ours']['peak_extra_memory_x_input']:.0f}× input |"
+        )
+    for row in results["pool"]:
+        t = row["ours"]["forward+backward"]
+        lines.append(
+            f"| pool {row['case']} N=32 C=32 32² | {row['dtype']} | {t['min']:.2f} / {t['median']:.2f} / {t['max']:.2f} "
+            f"| {_ratio(row, 'ours', 'torch', 'forward'):.2f}, {_ratio(row, 'ours', 'torch', 'forward+backward'):.2f} | | | |"
+        )
+    return "\n".join(lines)
+
+
+def plot(results, path) -> None:
+    """Bar chart of ours / PyTorch and ours / textbook (forward+backward) per case and dtype."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from conv_backprop.style import COLORS
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=False)
+    for ax, other, title in ((axes[0], "torch", "ours / PyTorch CPU"), (axes[1], "baseline", "ours / textbook im2col + np.add.at")):
+        names = [r["case"] for r in results["conv"] if r["dtype"] == "float32"]
+        x = np.arange(len(names))
+        for k, (dtype, color) in enumerate((("float32", COLORS["input"]), ("float64", COLORS["kernel"]))):
+            ratios = [_ratio(r, "ours", other, "forward+backward") for r in results["conv"] if r["dtype"] == dtype]
+            ax.bar(x + (k - 0.5) * 0.38, ratios, 0.38, label=dtype, color=color)
+        ax.axhline(1.0, color="black", lw=1)
+        if other == "torch":
+            ax.axhline(2.0, color=COLORS["gradient"], lw=1, ls="--", label="target: within 2× (float32)")
+        ax.set_xticks(x, [f"case {n}" for n in names])
+        ax.set_ylabel("time ratio, forward+backward (lower is faster)")
+        ax.set_title(title)
+        ax.legend(frameon=False)
+    fig.suptitle("Convolution layers, median of repeated runs (benchmarks/conv_layers.py)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90, metadata={"Software": None})
+    plt.close(fig)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="3 repeats instead of 9")
     ap.add_argument("--cases", default=",".join(CONV_CASES), help="conv cases to run, e.g. a,c")
     ap.add_argument("--no-pool", action="store_true", help="skip the pooling cases")
     ap.add_argument("--out", default=str(HERE / "results.json"))
+    ap.add_argument("--plot-only", action="store_true", help="redraw the figure from stored results")
     args = ap.parse_args()
+    figure = HERE.parent / "figures" / "benchmark.png"
+    if args.plot_only:
+        results = json.loads(Path(args.out).read_text())
+        plot(results, figure)
+        print(markdown_table(results))
+        return
     repeats = 3 if args.quick else 9
     results = run(repeats, args.cases.split(","), not args.no_pool)
     Path(args.out).write_text(json.dumps(results, indent=1))
-    print(f"wrote {args.out}; run `make figures` to draw figures/benchmark.png")
+    plot(results, figure)
+    print(markdown_table(results))
+    print(f"wrote {args.out} and {figure}")
 
 
 if __name__ == "__main__":

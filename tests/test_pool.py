@@ -100,3 +100,12 @@ def test_pool_rejects_bad_input():
         cb.avgpool2d_forward(x, 5)
     with pytest.raises(ValueError, match="stride must be at least 1; got 0"):
         cb.maxpool2d_forward(x, 2, stride=0)
+
+
+def test_max_pool_backward_with_non_finite_dout():
+    # an infinite upstream gradient must reach the winner only, not turn the others into nan
+    x = np.array([[[[1.0, 5.0], [2.0, 0.0]]]])
+    dx = cb.maxpool2d_backward(np.array([[[[np.inf]]]]), x, 2)
+    np.testing.assert_array_equal(dx[0, 0], [[0.0, np.inf], [0.0, 0.0]])
+    dx = cb.maxpool2d_backward(np.array([[[[np.inf]]]]), x, 2, ties="split")
+    np.testing.assert_array_equal(dx[0, 0], [[0.0, np.inf], [0.0, 0.0]])

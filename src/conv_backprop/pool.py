@@ -108,22 +108,37 @@ def maxpool2d_backward(dout, x, kernel_size, stride=None, padding=0, ties="first
     xpad = pad_spatial(x, p, -np.inf)
     out = _max_over_offsets(xpad, geom)  # the winners' value, recomputed from x
     dxpad = np.zeros_like(xpad)
+    hit = np.empty(out.shape, dtype=bool)  # reused buffers: no temporaries per offset
+    routed = np.empty(out.shape, dtype=x.dtype)
+    finite = bool(np.isfinite(dout).all())
     if ties == "first":
         # Visit offsets in row-major window order; the first one equal to the max takes it all.
-        taken = np.zeros(out.shape, dtype=bool)
+        free = np.ones(out.shape, dtype=bool)  # windows whose gradient is not routed yet
         for _, _, rows, cols in offset_slices(geom):
-            hit = xpad[:, :, rows, cols] == out
-            hit &= ~taken
-            taken |= hit
-            dxpad[:, :, rows, cols] += np.where(hit, dout, 0)
+            np.equal(xpad[:, :, rows, cols], out, out=hit)
+            hit &= free
+            free ^= hit  # hit ⊆ free, so this clears the windows just routed
+            dxpad[:, :, rows, cols] += _masked(dout, hit, routed, finite)
     else:
         count = np.zeros(out.shape, dtype=x.dtype)
         for _, _, rows, cols in offset_slices(geom):
             count += xpad[:, :, rows, cols] == out
         share = dout / count
         for _, _, rows, cols in offset_slices(geom):
-            dxpad[:, :, rows, cols] += np.where(xpad[:, :, rows, cols] == out, share, 0)
+            np.equal(xpad[:, :, rows, cols], out, out=hit)
+            dxpad[:, :, rows, cols] += _masked(share, hit, routed, finite)
     return np.ascontiguousarray(crop_padding(dxpad, p))
+
+
+def _masked(values, mask, buf, finite):
+    """``values`` where ``mask``, else 0, written into ``buf``. Multiplying by the mask is the
+    fastest way (much faster than ``np.add(..., where=)`` on a strided target) but turns
+    0·inf into nan, so non-finite values take the exact, slower route."""
+    if finite:
+        return np.multiply(values, mask, out=buf)
+    buf.fill(0)
+    np.copyto(buf, values, where=mask)
+    return buf
 
 
 def maxpool2d_forward_naive(x, kernel_size, stride=None, padding=0) -> np.ndarray:
