@@ -12,6 +12,8 @@ from PIL import Image
 from conv_backprop import figures
 
 FIGURES_DIR = Path(__file__).resolve().parents[1] / "figures"
+# Drawn from measured data by `benchmarks/conv_layers.py` (make bench), not by conv_backprop.figures.
+FROM_BENCHMARKS = {"benchmark.png"}
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,7 @@ def test_committed_figures_are_exactly_the_generated_ones(regenerated):
     out, written = regenerated
     assert written, "conv_backprop.figures wrote no figure"
     generated = sorted(p.name for p in out.glob("*.png"))
-    committed = sorted(p.name for p in FIGURES_DIR.glob("*.png"))
+    committed = sorted(p.name for p in FIGURES_DIR.glob("*.png") if p.name not in FROM_BENCHMARKS)
     assert generated == committed
 
 
@@ -51,3 +53,19 @@ def test_figures_are_deterministic_and_reproduce_the_committed_files(regenerated
 def test_command_line_usage(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "conv_backprop.figures"], capture_output=True, text=True)
     assert bad.returncode == 2 and "usage" in bad.stderr
+
+
+def test_benchmark_figure_is_drawn_from_the_stored_results(tmp_path):
+    """figures/benchmark.png comes from benchmarks/results.json via the benchmark's plot()."""
+    import importlib.util
+    import json
+
+    root = FIGURES_DIR.parent
+    spec = importlib.util.spec_from_file_location("conv_layers_bench", root / "benchmarks" / "conv_layers.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    results = json.loads((root / "benchmarks" / "results.json").read_text())
+    bench.plot(results, tmp_path / "benchmark.png")
+    assert (tmp_path / "benchmark.png").read_bytes() == (FIGURES_DIR / "benchmark.png").read_bytes()
+    table = bench.markdown_table(results)
+    assert table.count("\n") >= len(results["conv"]) + 1
