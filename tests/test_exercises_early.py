@@ -28,8 +28,7 @@ def test_exercise_list_is_complete():
     for mod, name in EXERCISES:
         assert hasattr(mod, "solution_" + name), f"{mod.__name__} has check_{name} but no solution_{name}"
         counts[mod.__name__.rsplit(".", 1)[-1]] += 1
-    assert 1 <= counts["nb00"] <= 2
-    for nb in ("nb01", "nb02", "nb03", "nb04"):
+    for nb in ("nb00", "nb01", "nb02", "nb03", "nb04"):
         assert 3 <= counts[nb] <= 6, (nb, counts[nb])
 
 
@@ -87,6 +86,19 @@ def test_nb00_pad_top_left_only():
 
 def test_nb00_pad_forgets_padding():
     _fails(nb00.check_pad(lambda x, p: x), "wrong shape")
+
+
+def test_nb00_seed002_row_keeps_one_based_result():
+    # Converts the output and tap to 0-based but forgets that the row itself is 1-based too.
+    _fails(nb00.check_seed002_row(lambda i, r, s: (i - 1) * s + r), "expected 0, got 1")
+
+
+def test_nb00_seed002_row_forgets_output_shift():
+    _fails(nb00.check_seed002_row(lambda i, r, s: i * s + r - 1), "stride 2", "expected 2, got 4")
+
+
+def test_nb00_seed002_row_ignores_stride():
+    _fails(nb00.check_seed002_row(lambda i, r, s: (i - 1) + r - 1), "stride 2", "expected 2, got 1")
 
 
 # --------------------------------------------------------------------------- nb01

@@ -15,6 +15,8 @@ __all__ = [
     "check_padded_shape",
     "solution_pad",
     "check_pad",
+    "solution_seed002_row",
+    "check_seed002_row",
 ]
 
 
@@ -72,3 +74,38 @@ def check_pad(learner) -> CheckReport:
              (rng.standard_normal((3, 1, 1, 2)), 3)),
     ]
     return check_function("zero padding", learner, _reference_pad, cases)
+
+
+# --------------------------------------------------------------------------- exercise 3
+
+
+def solution_seed002_row(i, r, stride):
+    """0-based row of x read by seed 002's output row ``i`` at kernel row ``r`` (both 1-based).
+
+    Seed 002 (no padding) reads 1-based input row ``(i-1)·s + r``. With our 0-based output row
+    ``i - 1`` and tap ``a = r - 1`` we read row ``(i-1)·s + (r-1)``: one less. Taught in
+    notebooks/00-start-here.ipynb ("Translate the seeds into this notation").
+    """
+    i0, a = i - 1, r - 1          # their 1-based indices → our 0-based ones
+    return i0 * stride + a        # our formula: output row i0 reads row i0·s + a
+
+
+def _reference_seed002_row(i, r, stride):
+    # Independent of the solution: build seed 002's 1-based index table literally, then find the
+    # 0-based position of that row by searching a labelled 0-based axis.
+    one_based_row = (i - 1) * stride + r
+    labels = list(range(1, one_based_row + 5))   # labels[k] is the 1-based name of 0-based row k
+    return labels.index(one_based_row)
+
+
+def check_seed002_row(learner) -> CheckReport:
+    """Check ``learner(i, r, stride) -> 0-based row`` for 1-based seed-002 indices on hidden cases."""
+    cases = [
+        Case("the very first tap: i=1, r=1, stride 1 (row 0 in 0-based code)", (1, 1, 1)),
+        Case("i=1, r=3, stride 1: the last tap of the first window", (1, 3, 1)),
+        Case("i=2, r=1, stride 2: the second window starts two rows lower", (2, 1, 2)),
+        Case("i=3, r=2, stride 2", (3, 2, 2)),
+        Case("i=4, r=3, stride 3 (stride equals the kernel size)", (4, 3, 3)),
+        Case("i=2, r=5, stride 1 (a 5-row kernel)", (2, 5, 1)),
+    ]
+    return check_function("seed 002's row, in 0-based code", learner, _reference_seed002_row, cases)
