@@ -171,6 +171,45 @@ def _style_cell(rect: Rectangle, role: str) -> None:
     rect.set_zorder(2 + (st["lw"] > 1.5))  # thick edges on top of thin ones
 
 
+class _CellAdder:
+    """Adds many cell patches and texts to an Axes, as ``ax.add_artist`` and ``ax.text`` do,
+    but faster: those compute the Axes clip box (``set_clip_path(ax.patch)``) anew for every
+    artist, the dominant cost of drawing a large grid; here it is computed once and shared.
+    The artists end up in the same state (same clip box, transform, order), so figures are
+    unchanged. Falls back to the public calls if the Axes lacks the (private) hooks used."""
+
+    def __init__(self, ax: Axes):
+        self.ax = ax
+        self.fast = hasattr(ax, "_children") and hasattr(ax, "_add_text") and hasattr(ax, "_set_artist_props")
+        if self.fast:
+            from matplotlib.transforms import Bbox, TransformedBbox
+
+            self.clipbox = TransformedBbox(Bbox.unit(), ax.patch.get_transform())
+
+    def patch(self, rect: Rectangle) -> None:
+        # not add_patch: the limits are set once by setup_axes (faster)
+        ax = self.ax
+        if not self.fast:
+            ax.add_artist(rect)
+            return
+        rect.axes = ax
+        ax._children.append(rect)
+        rect._remove_method = ax._children.remove
+        ax._set_artist_props(rect)
+        rect.set_clip_box(self.clipbox)
+        ax.stale = True
+
+    def text(self, x, y, s, **kw):
+        ax = self.ax
+        if not self.fast:
+            return ax.text(x, y, s, **kw)
+        from matplotlib.text import Text
+
+        t = Text(x, y, s, transform=ax.transData, clip_on=False, **kw)
+        t.set_clip_box(self.clipbox)
+        return ax._add_text(t)
+
+
 def draw_grid(
     ax: Axes,
     values_or_shape,
@@ -242,13 +281,14 @@ def draw_grid(
     r0, c0 = origin
     cells = np.empty(shape, dtype=object)
     texts = np.empty(shape, dtype=object)
+    add = _CellAdder(ax)
     for r in range(rows):
         for c in range(cols):
             rect = Rectangle((c0 + c, r0 + r), 1, 1)
             _style_cell(rect, roles[r, c])
-            ax.add_artist(rect)  # not add_patch: the limits are set once by setup_axes (faster)
+            add.patch(rect)
             cells[r, c] = rect
-            texts[r, c] = ax.text(
+            texts[r, c] = add.text(
                 c0 + c + 0.5, r0 + r + 0.5, format_number(texts_in[r, c], digits),
                 ha="center", va="center", fontsize=fs, color=COLORS["text"], zorder=5,
             )

@@ -4,7 +4,11 @@ Speed: a slider step must redraw in well under 50 ms, but drawing a few hundred 
 with matplotlib takes far longer. So each explorer draws its grids once (the *background*: every
 cell in its base role), keeps that raster, and on each step only restores it and draws what
 differs: the cells whose role or text changed and a few overlay artists (a window outline,
-arrows). The result is encoded as a PNG into an ``ipywidgets.Image``. The figure is a
+arrows). The result is encoded as a PNG into an ``ipywidgets.Image``. A *structural* change
+(stride, padding, sizes) rebuilds the background; that too avoids most per-artist matplotlib
+work: the Axes is emptied and reused, cell faces and edges are drawn as a few collections, cell
+texts, index labels, titles and legends are pasted from pixel caches (see :meth:`Scene.freeze`).
+The matplotlib artists all still exist, so a full redraw (``Scene.savefig``) is unchanged. The figure is a
 ``matplotlib.figure.Figure`` on an Agg canvas, outside pyplot's global state.
 
 The widget shell (:class:`Explorer`, an ``ipywidgets.VBox``) exposes, for tests and benchmarks:
@@ -53,6 +57,7 @@ class Scene:
         self._changed: dict[tuple[int, int, int], tuple[Grid, int, int]] = {}
         self._overlays: list = []
         self._sprites: dict = {}
+        self._legend_tiles: dict = {}
         self._cell_cache: dict = {}
 
     # ------------------------------------------------------------------ building
@@ -73,9 +78,34 @@ class Scene:
         size). Returns the single Axes (y pointing down)."""
         w, h = x1 - x0, y1 - y0
         scale = min(cell_in, max_width / w, max_height / h)
-        self.clear(w * scale, h * scale)
-        ax = self.fig.add_axes((0, 0, 1, 1))
+        ax = self._reusable_axes()
+        if ax is None:
+            self.clear(w * scale, h * scale)
+            ax = self.fig.add_axes((0, 0, 1, 1))
+            ax._scene_axes = True  # made here: start() may empty and reuse it
+        else:
+            # Rebuilding (a structural slider moved): empty the Axes rather than clearing the
+            # figure and making a new Axes, which costs tens of milliseconds.
+            ax._children = []
+            ax.legend_ = None
+            ax.stale = True
+            fig = self.fig
+            fig.stale = True
+            self.grids, self._bg, self._changed, self._overlays, self._cell_cache = [], None, {}, [], {}
+            fig.set_size_inches(w * scale, h * scale)
         setup_axes(ax, x0, x1, y0, y1, margin=0)
+        return ax
+
+    def _reusable_axes(self):
+        """The figure's single Axes made by :meth:`start`, if it can be emptied in place."""
+        fig = self.fig
+        if len(fig.axes) != 1 or fig.texts or fig.patches or fig.lines or fig.images or fig.legends:
+            return None
+        ax = fig.axes[0]
+        if getattr(ax, "_scene_axes", False) is not True or not isinstance(getattr(ax, "_children", None), list):
+            return None
+        if ax.containers:
+            return None
         return ax
 
     def grid(self, ax, values_or_shape, **kw) -> Grid:
@@ -92,18 +122,155 @@ class Scene:
         # Cell texts are painted from cached sprites rather than by matplotlib: a rebuild then
         # costs a fraction of a full draw (see _sprite).
         hidden = [t for g in self.grids for t in g.texts.flat if t.get_visible() and t.get_text()]
-        for t in hidden:
-            t.set_visible(False)
+        # Cell rectangles are drawn as a few collections (one matplotlib draw call each) instead
+        # of one artist each: see _cell_collections.
+        # Dashed edges (kernel taps, few) keep drawing themselves: where dashed neighbours
+        # overlap, the picture depends on drawing each cell's face and edge in turn.
+        cells = [rect for g in self.grids for rect in g.cells.flat
+                 if rect.get_visible() and rect.get_linestyle() in ("-", "solid")]
+        collections = self._cell_collections(cells)
+        # Legends are pasted from a cache too (see _paste_legend): drawing one costs more than
+        # all the cells.
+        legends = [ax.legend_ for ax in self.fig.axes if ax.legend_ is not None and ax.legend_.get_visible()]
+        # So are index labels and titles (see _paste_label).
+        cell_texts = {id(t) for g in self.grids for t in g.texts.flat}
+        labels = [t for ax in self.fig.axes for t in ax.texts
+                  if id(t) not in cell_texts and t.get_visible() and t.get_text() and not t.get_animated()
+                  and t.get_bbox_patch() is None and t.get_rotation() == 0 and not t.get_path_effects()]
+        if labels:  # pasted after the draw: only if nothing drawn is meant to lie over them
+            skip = {id(a) for a in hidden + cells + labels}
+            zmin = min(t.get_zorder() for t in labels)
+            if any(a.get_visible() and a.get_zorder() > zmin for ax in self.fig.axes for a in ax.get_children()
+                   if id(a) not in skip and a is not ax.legend_ and a is not ax.patch):
+                labels = []
+        for a in hidden + cells + legends + labels:
+            a.set_visible(False)
         try:
             self.canvas.draw()
         finally:
-            for t in hidden:
-                t.set_visible(True)
+            for a in collections:
+                a.remove()
+            for a in hidden + cells + legends + labels:
+                a.set_visible(True)
         buf = np.asarray(self.canvas.buffer_rgba())
+        for t in labels:  # before the legends, which lie over them (z-order 5)
+            self._paste_label(buf, t)
+        for lg in legends:
+            self._paste_legend(buf, lg)
         for t in hidden:
             self._blit_text(buf, t)
         self._bg = self.canvas.copy_from_bbox(self.fig.bbox)
         self._cell_cache = {}
+
+    def _paste_legend(self, buf: np.ndarray, lg) -> None:
+        """Draw legend ``lg`` into ``buf`` (the canvas), from a cache of its pixels when the same
+        legend (same entries) was drawn before at the same place on a canvas of the same size,
+        over white: then the pixels are identical (hatch patterns are anchored to the canvas, so
+        a legend drawn elsewhere would not be). A learner moving a slider back and forth
+        revisits the same few settings; a first visit draws the legend as usual."""
+        renderer = self.canvas.get_renderer()
+        bb = lg.get_window_extent(renderer)
+        h, w = buf.shape[:2]
+        x0, x1 = int(np.floor(bb.x0)) - 2, int(np.ceil(bb.x1)) + 2
+        y0, y1 = h - int(np.ceil(bb.y1)) - 2, h - int(np.floor(bb.y0)) + 2
+        if x0 < 0 or y0 < 0 or x1 > w or y1 > h or not (buf[y0:y1, x0:x1, :3] == 255).all():
+            lg.draw(renderer)
+            return
+        key = ("legend", tuple(t.get_text() for t in lg.get_texts()),
+               tuple((tuple(a.get_facecolor()), tuple(a.get_edgecolor()), a.get_hatch(), a.get_linewidth(),
+                      a.get_linestyle()) for a in lg.legend_handles),
+               round(bb.x0, 3), round(bb.y0, 3), round(bb.x1, 3), round(bb.y1, 3), w, h, self.fig.dpi)
+        tiles = self._legend_tiles
+        tile = tiles.get(key)
+        if tile is None:
+            lg.draw(renderer)
+            if len(tiles) >= 32:  # bounded: forget the oldest
+                del tiles[next(iter(tiles))]
+            tiles[key] = buf[y0:y1, x0:x1].copy()
+        else:
+            buf[y0:y1, x0:x1] = tile
+
+    def _paste_label(self, buf: np.ndarray, t) -> None:
+        """Draw text artist ``t`` (a label or title) into ``buf`` (the canvas), from a cache of
+        its pixels when the same text with the same properties was drawn before at the same
+        sub-pixel offset, over white. Agg places glyphs at 1/64-pixel positions, so a text moved
+        by whole pixels has exactly the same pixels; only a first sighting is drawn by
+        matplotlib (index labels 0, 1, 2, … repeat across grids and rebuilds)."""
+        renderer = self.canvas.get_renderer()
+        h, w = buf.shape[:2]
+        posx, posy = t.get_transform().transform(t.get_position())
+        if not (np.isfinite(posx) and np.isfinite(posy)):
+            t.draw(renderer)
+            return
+        ix, iy = int(np.floor(posx)), int(np.floor(posy))
+        key = ("text", t.get_text(), hash(t.get_fontproperties()), to_hex(t.get_color(), keep_alpha=True),
+               t.get_horizontalalignment(), t.get_verticalalignment(), t._multialignment,
+               t._linespacing, round(posx - ix, 4), round(posy - iy, 4), self.fig.dpi)
+        hit = self._sprites.get(key)
+        if hit is not None:
+            ox, oy, tile = hit
+            x0, y0 = ix + ox, h - iy + oy
+            x1, y1 = x0 + tile.shape[1], y0 + tile.shape[0]
+            if 0 <= x0 and 0 <= y0 and x1 <= w and y1 <= h and (buf[y0:y1, x0:x1, :3] == 255).all():
+                buf[y0:y1, x0:x1] = tile
+                return
+            t.draw(renderer)
+            return
+        bb = t.get_window_extent(renderer)
+        x0, x1 = int(np.floor(bb.x0)) - 2, int(np.ceil(bb.x1)) + 2
+        y0, y1 = h - int(np.ceil(bb.y1)) - 2, h - int(np.floor(bb.y0)) + 2
+        inside = 0 <= x0 and 0 <= y0 and x1 <= w and y1 <= h
+        white = inside and (buf[y0:y1, x0:x1, :3] == 255).all()
+        t.draw(renderer)
+        if white:
+            self._sprites[key] = (x0 - ix, y0 - (h - iy), buf[y0:y1, x0:x1].copy())
+
+    @staticmethod
+    def _cell_collections(cells) -> list:
+        """Add to the axes collections that draw ``cells`` (Rectangles) as they would draw
+        themselves, and return them (remove them after drawing).
+
+        Per axes and z-order: one collection per (hatch, edge colour) paints faces and hatches
+        (the hatch colour is the edge colour, as for a patch); then one collection paints every
+        edge in the cells' own order, so where neighbours share an edge the later cell's edge is
+        on top, as when the cells draw one by one. Same line widths (hence the same pixel
+        snapping), dashes, joins and caps as the patches.
+        """
+        from matplotlib.collections import PolyCollection
+
+        groups: dict = {}
+        edges: dict = {}
+        for rect in cells:
+            x, y = rect.get_xy()
+            w, h = rect.get_width(), rect.get_height()
+            verts = ((x, y), (x + w, y), (x + w, y + h), (x, y + h))
+            ec = rect.get_edgecolor()
+            lw = rect.get_linewidth()
+            ls = rect.get_linestyle()
+            z = (id(rect.axes), rect.get_zorder())
+            gkey = z + (rect.get_hatch() or "", ec)
+            grp = groups.setdefault(gkey, (rect.axes, [], [], [], []))
+            grp[1].append(verts)
+            grp[2].append(rect.get_facecolor())
+            grp[3].append(lw)
+            grp[4].append(ls)
+            e = edges.setdefault(z, (rect.axes, [], [], [], []))
+            e[1].append(verts)
+            e[2].append(ec)
+            e[3].append(lw)
+            e[4].append(ls)
+        out = []
+        for (_, z, hatch, ec), (ax, verts, fcs, lws, lss) in groups.items():
+            out.append(PolyCollection(verts, closed=True, facecolors=fcs, edgecolors="none", linewidths=lws,
+                                      linestyles=lss, hatch=hatch or None, hatchcolors=[ec],
+                                      joinstyle="miter", capstyle="butt", zorder=z, transform=ax.transData))
+        for (_, z), (ax, verts, ecs, lws, lss) in edges.items():
+            out.append(PolyCollection(verts, closed=True, facecolors="none", edgecolors=ecs, linewidths=lws,
+                                      linestyles=lss, joinstyle="miter", capstyle="butt",
+                                      zorder=z, transform=ax.transData))
+        for c, ax in zip(out, [g[0] for g in groups.values()] + [e[0] for e in edges.values()]):
+            ax.add_collection(c, autolim=False)
+        return out
 
     @property
     def frozen(self) -> bool:
