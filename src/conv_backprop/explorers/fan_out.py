@@ -26,8 +26,8 @@ class FanOutExplorer(Explorer):
         self.shape_settings = check_sizes(C=C, H=H, W=W, F=F, HH=HH, WW=WW)
         ctl = {
             "c": int_slider("channel c", c, 0, C - 1),
-            "p": int_slider("input row p", p, 0, H - 1),
-            "q": int_slider("input column q", q, 0, W - 1),
+            "p": int_slider("input row q", p, 0, H - 1),
+            "q": int_slider("input column r", q, 0, W - 1),
             "stride": int_slider("stride s", stride, 1, 4),
             "padding": int_slider("padding", padding, 0, 2),
             "dilation": int_slider("dilation d", dilation, 1, 2),
