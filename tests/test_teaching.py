@@ -187,11 +187,14 @@ def test_hide_extra_code_drops_marked_statements_only():
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """A snapshot of notebooks/, so that edits made while the tests run cannot race them."""
-    folder = tmp_path_factory.mktemp("course") / "notebooks"
+    """A snapshot of notebooks/ (and the figures/ they show beside it), so that edits made
+    while the tests run cannot race them."""
+    top = tmp_path_factory.mktemp("course")
+    folder = top / "notebooks"
     folder.mkdir()
     for p in NOTEBOOKS:
         shutil.copy2(p, folder / p.name)
+    shutil.copytree(ROOT / "figures", top / "figures")
     return folder
 
 

@@ -262,6 +262,22 @@ def _rewrite_links(soup, names: set[str], kind: str) -> None:
             a["href"] = _page_name(m.group(1), kind) + (m.group(2) or "")
 
 
+def _copy_local_images(soup, nb_dir: Path, out: Path) -> None:
+    """Copy images the markdown references by relative path (e.g. ``../figures/x.png``, which
+    nbconvert will not embed because it lies outside the notebook's folder) into
+    ``out/figures/`` and point the pages at the copies."""
+    for img in soup.find_all("img", src=True):
+        src = img["src"]
+        if re.match(r"^[a-z]+:", src) or src.startswith("//"):
+            continue  # data: URIs (embedded) and absolute URLs are left alone
+        source = (nb_dir / src).resolve()
+        if not source.is_file():
+            raise FileNotFoundError(f"{nb_dir}: image {src!r} does not exist")
+        (out / "figures").mkdir(exist_ok=True)
+        shutil.copy2(source, out / "figures" / source.name)
+        img["src"] = f"figures/{source.name}"
+
+
 NAV_CSS = """
 nav.course-nav { display: flex; justify-content: space-between; gap: 1em; padding: 0.6em 1em;
   border-bottom: 1px solid #ccc; font: 15px/1.4 system-ui, sans-serif; background: #f7f7f7; }
@@ -351,9 +367,11 @@ def build(kind: str, notebooks: Path, out: Path, vendor: Path = vendor_assets.DE
     for k, (p, nb, title, page) in enumerate(books):
         if kind == "slides":
             nb = prepare_slides(nb)
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        # "path" lets embed_images resolve markdown images such as ../figures/x.png
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title, "path": str(p.parent)}})
         soup = BeautifulSoup(body, "html.parser")
         _rewrite_links(soup, names, kind)
+        _copy_local_images(soup, p.parent, out)
         if kind == "html":
             prev_page = (books[k - 1][3], books[k - 1][2]) if k > 0 else None
             next_page = (books[k + 1][3], books[k + 1][2]) if k + 1 < len(books) else None
