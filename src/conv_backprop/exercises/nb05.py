@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv as _conv
-from .checking import Case, CheckReport, check_function
+from .checking import Case, CheckReport, check_function, int_pair
 
 __all__ = [
     "solution_rotated_tap",
@@ -27,10 +27,6 @@ __all__ = [
     "solution_conv_matrix",
     "check_conv_matrix",
 ]
-
-
-def _pair(v):
-    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
 
 
 # --------------------------------------------------------------------------- exercise 1
@@ -69,7 +65,7 @@ def solution_zero_insert(dout, stride):
     Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
     """
     dout = np.asarray(dout, dtype=float)
-    sh, sw = _pair(stride)
+    sh, sw = int_pair(stride)
     N, F, Ho, Wo = dout.shape
     out = np.zeros((N, F, (Ho - 1) * sh + 1, (Wo - 1) * sw + 1))
     for i in range(Ho):
@@ -109,7 +105,7 @@ def solution_flipped_input(dout, x_shape, kernel_size, stride, padding):
     dout = np.asarray(dout, dtype=float)
     N, F, Ho, Wo = dout.shape
     H, W = x_shape[2], x_shape[3]
-    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(padding)
+    (kh, kw), (sh, sw), (ph, pw) = int_pair(kernel_size), int_pair(stride), int_pair(padding)
     out = np.zeros((N, F, H + kh - 1, W + kw - 1))
     # dout[i] sits at row i·s + (k − 1 − p) of the result; keep the rows that fall inside.
     for i in range(Ho):
@@ -133,8 +129,8 @@ def check_flipped_input(learner) -> CheckReport:
     def case(desc, x_shape, F, k, s, p):
         from ..shapes import conv_output_size
 
-        Ho = conv_output_size(x_shape[2], _pair(k)[0], _pair(s)[0], _pair(p)[0])
-        Wo = conv_output_size(x_shape[3], _pair(k)[1], _pair(s)[1], _pair(p)[1])
+        Ho = conv_output_size(x_shape[2], int_pair(k)[0], int_pair(s)[0], int_pair(p)[0])
+        Wo = conv_output_size(x_shape[3], int_pair(k)[1], int_pair(s)[1], int_pair(p)[1])
         return Case(desc, (rng.normal(size=(x_shape[0], F, Ho, Wo)), x_shape, k, s, p))
 
     cases = [
@@ -214,7 +210,7 @@ def solution_conv_matrix(w, x_hw, stride, padding):
     w = np.asarray(w, dtype=float)
     H, W = x_hw
     HH, WW = w.shape[2:]
-    (sh, sw), (ph, pw) = _pair(stride), _pair(padding)
+    (sh, sw), (ph, pw) = int_pair(stride), int_pair(padding)
     Ho = (H + 2 * ph - HH) // sh + 1
     Wo = (W + 2 * pw - WW) // sw + 1
     C = np.zeros((Ho * Wo, H * W))

@@ -15,7 +15,7 @@ import numpy as np
 from .. import conv as _conv
 from ..im2col import col2im as _col2im
 from ..im2col import im2col as _im2col
-from .checking import Case, CheckReport, check_function
+from .checking import Case, CheckReport, check_function, int_pair
 
 __all__ = [
     "solution_im2col_position",
@@ -29,10 +29,6 @@ __all__ = [
     "solution_coverage",
     "check_coverage",
 ]
-
-
-def _pair(v):
-    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
 
 
 def _out(size, k, s, p):
@@ -89,7 +85,7 @@ def solution_im2col(x, kernel_size, stride, padding):
     """
     x = np.asarray(x, dtype=float)
     N, C, H, W = x.shape
-    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(padding)
+    (kh, kw), (sh, sw), (ph, pw) = int_pair(kernel_size), int_pair(stride), int_pair(padding)
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     Ho, Wo = _out(H, kh, sh, ph), _out(W, kw, sw, pw)
     cols = np.zeros((C * kh * kw, N * Ho * Wo))
@@ -130,7 +126,7 @@ def solution_col2im(cols, x_shape, kernel_size, stride, padding):
     """
     cols = np.asarray(cols, dtype=float)
     N, C, H, W = x_shape
-    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(padding)
+    (kh, kw), (sh, sw), (ph, pw) = int_pair(kernel_size), int_pair(stride), int_pair(padding)
     Ho, Wo = _out(H, kh, sh, ph), _out(W, kw, sw, pw)
     xpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
     for n in range(N):
@@ -146,9 +142,9 @@ def check_col2im(learner) -> CheckReport:
     rng = np.random.default_rng(602)
     cases = []
     for d, s, k, st, p in _x_cases(rng):
-        kh, kw = _pair(k)
+        kh, kw = int_pair(k)
         rows = s[1] * kh * kw
-        ncols = s[0] * _out(s[2], kh, _pair(st)[0], _pair(p)[0]) * _out(s[3], kw, _pair(st)[1], _pair(p)[1])
+        ncols = s[0] * _out(s[2], kh, int_pair(st)[0], int_pair(p)[0]) * _out(s[3], kw, int_pair(st)[1], int_pair(p)[1])
         cases.append(Case(d, (rng.normal(size=(rows, ncols)), s, k, st, p)))
     return check_function("Exercise 3: col2im", learner, _col2im, cases)
 
@@ -204,7 +200,7 @@ def solution_coverage(x_shape, kernel_size, stride, padding):
     Derived in ``notebooks/06-vectorising-im2col.ipynb``.
     """
     N, C, H, W = x_shape
-    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(padding)
+    (kh, kw), (sh, sw), (ph, pw) = int_pair(kernel_size), int_pair(stride), int_pair(padding)
 
     def axis_counts(size, k, s, p):
         n_out = _out(size, k, s, p)
@@ -218,7 +214,7 @@ def solution_coverage(x_shape, kernel_size, stride, padding):
 def _coverage_reference(x_shape, kernel_size, stride, padding):
     """Brute force: mark every window of every output position and count."""
     N, C, H, W = x_shape
-    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(padding)
+    (kh, kw), (sh, sw), (ph, pw) = int_pair(kernel_size), int_pair(stride), int_pair(padding)
     counts = np.zeros((H + 2 * ph, W + 2 * pw))
     for i in range(_out(H, kh, sh, ph)):
         for j in range(_out(W, kw, sw, pw)):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import pool as _pool
-from .checking import Case, CheckReport, check_function
+from .checking import Case, CheckReport, check_function, int_pair
 
 __all__ = [
     "solution_first_max_tap",
@@ -26,10 +26,6 @@ __all__ = [
     "solution_windows_containing",
     "check_windows_containing",
 ]
-
-
-def _pair(v):
-    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
 
 
 def _out_size(size, k, s, p=0):
@@ -73,7 +69,7 @@ def check_first_max_tap(learner) -> CheckReport:
 def _max_backward(dout, x, kernel_size, stride, split):
     dout = np.asarray(dout, dtype=float)
     x = np.asarray(x, dtype=float)
-    (kh, kw), (sh, sw) = _pair(kernel_size), _pair(stride)
+    (kh, kw), (sh, sw) = int_pair(kernel_size), int_pair(stride)
     dx = np.zeros_like(x)
     N, C, Ho, Wo = dout.shape
     for n in range(N):
@@ -117,8 +113,8 @@ def _max_cases(rng):
             x = rng.integers(0, 3, size=shape).astype(float)  # many ties
         else:
             x = rng.permutation(np.prod(shape)).reshape(shape).astype(float) / 7  # no ties
-        Ho = _out_size(shape[2], _pair(k)[0], _pair(s)[0])
-        Wo = _out_size(shape[3], _pair(k)[1], _pair(s)[1])
+        Ho = _out_size(shape[2], int_pair(k)[0], int_pair(s)[0])
+        Wo = _out_size(shape[3], int_pair(k)[1], int_pair(s)[1])
         return Case(desc, (rng.normal(size=(shape[0], shape[1], Ho, Wo)), x, k, s))
 
     cases = [
@@ -170,7 +166,7 @@ def solution_avgpool_backward(dout, x, kernel_size, stride, padding):
     """
     dout = np.asarray(dout, dtype=float)
     x = np.asarray(x, dtype=float)
-    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(padding)
+    (kh, kw), (sh, sw), (ph, pw) = int_pair(kernel_size), int_pair(stride), int_pair(padding)
     N, C, H, W = x.shape
     dxpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
     for i in range(dout.shape[2]):
@@ -186,7 +182,7 @@ def check_avgpool_backward(learner) -> CheckReport:
     rng = np.random.default_rng(703)
 
     def case(desc, shape, k, s, p):
-        (kh, kw), (sh, sw), (ph, pw) = _pair(k), _pair(s), _pair(p)
+        (kh, kw), (sh, sw), (ph, pw) = int_pair(k), int_pair(s), int_pair(p)
         Ho, Wo = _out_size(shape[2], kh, sh, ph), _out_size(shape[3], kw, sw, pw)
         return Case(desc, (rng.normal(size=(shape[0], shape[1], Ho, Wo)), rng.normal(size=shape), k, s, p))
 

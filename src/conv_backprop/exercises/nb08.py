@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..gradcheck import rel_error as _rel_error
-from .checking import Case, CheckReport, check_function
+from .checking import Case, CheckReport, check_function, int_pair
 
 __all__ = [
     "solution_centred_difference",
@@ -24,10 +24,6 @@ __all__ = [
     "solution_maxpool_safe_h",
     "check_maxpool_safe_h",
 ]
-
-
-def _pair(v):
-    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
 
 
 # --------------------------------------------------------------------------- exercise 1
@@ -193,7 +189,7 @@ def solution_maxpool_safe_h(x, kernel_size, stride):
     Derived in ``notebooks/08-gradient-checking.ipynb``.
     """
     x = np.asarray(x, dtype=float)
-    (kh, kw), (sh, sw) = _pair(kernel_size), _pair(stride)
+    (kh, kw), (sh, sw) = int_pair(kernel_size), int_pair(stride)
     N, C, H, W = x.shape
     best = np.inf
     for i in range(0, H - kh + 1, sh):
@@ -207,7 +203,7 @@ def solution_maxpool_safe_h(x, kernel_size, stride):
 def _safe_h_reference(x, kernel_size, stride):
     from numpy.lib.stride_tricks import sliding_window_view
 
-    (kh, kw), (sh, sw) = _pair(kernel_size), _pair(stride)
+    (kh, kw), (sh, sw) = int_pair(kernel_size), int_pair(stride)
     if kh * kw == 1:
         return np.inf
     view = sliding_window_view(np.asarray(x, dtype=float), (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
