@@ -67,13 +67,20 @@ def _baseline_indices(C, H, W, k, s, p):
     return chan, rows, cols, Ho, Wo
 
 
-def baseline_forward(x, w, b, s, p):
-    """Textbook im2col with fancy indexing, then one matrix product."""
+def _baseline_im2col(x, k, s, p):
+    """Textbook im2col with fancy indexing; also returns what col2im needs."""
     N, C, H, W = x.shape
-    F, _, k, _ = w.shape
     chan, rows, cols, Ho, Wo = _baseline_indices(C, H, W, k, s, p)
     xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
     xcols = xpad[:, chan, rows, cols].transpose(1, 2, 0).reshape(C * k * k, -1)
+    return xcols, xpad, (chan, rows, cols), Ho, Wo
+
+
+def baseline_forward(x, w, b, s, p):
+    """Textbook im2col with fancy indexing, then one matrix product."""
+    N = x.shape[0]
+    F, _, k, _ = w.shape
+    xcols, _, _, Ho, Wo = _baseline_im2col(x, k, s, p)
     out = w.reshape(F, -1) @ xcols + b[:, None]
     return out.reshape(F, Ho, Wo, N).transpose(3, 0, 1, 2), xcols
 
@@ -82,9 +89,7 @@ def baseline_backward(dout, x, w, s, p):
     """Textbook backward: dw and dx as matrix products, col2im with np.add.at."""
     N, C, H, W = x.shape
     F, _, k, _ = w.shape
-    chan, rows, cols, Ho, Wo = _baseline_indices(C, H, W, k, s, p)
-    xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    xcols = xpad[:, chan, rows, cols].transpose(1, 2, 0).reshape(C * k * k, -1)
+    xcols, xpad, (chan, rows, cols), _, _ = _baseline_im2col(x, k, s, p)
     dmat = dout.transpose(1, 2, 3, 0).reshape(F, -1)
     dw = (dmat @ xcols.T).reshape(w.shape)
     dcols = (w.reshape(F, -1).T @ dmat).reshape(C * k * k, -1, N).transpose(2, 0, 1)
