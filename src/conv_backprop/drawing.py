@@ -20,12 +20,14 @@ Used by ``conv_backprop.explorers`` and ``conv_backprop.figures`` (notebooks 01�
 
 from __future__ import annotations
 
+import math
 import numbers
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
+from matplotlib.patches import ConnectionStyle, FancyArrowPatch, Patch, Rectangle
+from matplotlib.path import Path
 
 from .style import COLORS, FONT_SIZE, TINTS
 
@@ -92,31 +94,129 @@ def format_number(v, digits: int = 3) -> str:
     return s.replace("-", "−")
 
 
-@dataclass
+class TextSpec(NamedTuple):
+    """A text to draw at data position (x, y): what ``ax.text`` would be given. A :class:`Grid`
+    drawn lazily keeps its index labels and title as specs and makes ``Text`` artists only when
+    asked (see :meth:`Grid.materialize`)."""
+
+    x: float
+    y: float
+    text: str
+    ha: str
+    va: str
+    size: float
+    color: str
+    weight: str = "normal"
+
+    def make(self, ax: Axes):
+        """The ``Text`` artist on ``ax`` (added to it)."""
+        return ax.text(self.x, self.y, self.text, ha=self.ha, va=self.va, fontsize=self.size,
+                       color=self.color, fontweight=self.weight)
+
+
 class Grid:
-    """The artists of one grid drawn by :func:`draw_grid`, updatable in place.
+    """One grid drawn by :func:`draw_grid`, updatable in place.
+
+    The grid's state lives in arrays: ``roles`` (the role of each cell), ``strings`` (each cell's
+    text) and ``faces`` (face colours that override the role's, ``None`` elsewhere). The
+    matplotlib artists that draw it (``cells``: Rectangles, ``texts``, ``labels``, ``title``)
+    follow that state. A grid drawn with ``lazy=True`` makes its artists only when one of them is
+    first asked for (or :meth:`materialize` is called): the explorers' fast renderer
+    (:class:`conv_backprop.explorers._base.Scene`) paints grids straight from the arrays, and
+    creating a few hundred artists would cost more than painting them.
 
     Attributes
     ----------
     ax : the Axes it lives on.
     shape : (rows, cols).
     origin : (row0, col0) of its top-left corner in data coordinates.
-    cells : (rows, cols) object array of ``Rectangle``.
-    texts : (rows, cols) object array of ``Text`` (empty strings where no text).
-    roles : (rows, cols) array of role names currently shown.
-    title : the title ``Text`` (or None).
+    roles, strings, faces : (rows, cols) object arrays (see above).
+    fontsize : size of the cell texts; digits : significant digits of non-integer values.
+    label_specs, title_spec : the index labels and title, as :class:`TextSpec`.
     """
 
-    ax: Axes
-    shape: tuple[int, int]
-    origin: tuple[float, float]
-    cells: np.ndarray
-    texts: np.ndarray
-    roles: np.ndarray
-    title: object = None
-    labels: list = field(default_factory=list)
-    digits: int = 3
+    def __init__(self, ax: Axes, shape, origin, roles, strings, *, fontsize: float, digits: int = 3,
+                 label_specs=(), title_spec: TextSpec | None = None, lazy: bool = False):
+        self.ax = ax
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.origin = origin
+        self.roles = np.array(roles, dtype=object)
+        self.strings = np.array(strings, dtype=object)
+        self.faces = np.full(self.shape, None, dtype=object)
+        self.fontsize = fontsize
+        self.digits = digits
+        self.label_specs = list(label_specs)
+        self.title_spec = title_spec
+        self._cells = self._texts = self._labels = self._title = None
+        if not lazy:
+            self.materialize()
 
+    # ------------------------------------------------------------------ artists
+    @property
+    def materialized(self) -> bool:
+        """Whether the matplotlib artists exist (on the Axes)."""
+        return self._cells is not None
+
+    def materialize(self) -> None:
+        """Create the artists (cells, cell texts, labels, title) from the current state and add
+        them to the Axes, in that order; nothing happens if they exist already."""
+        if self.materialized:
+            return
+        ax, (rows, cols), (r0, c0) = self.ax, self.shape, self.origin
+        cells = np.empty(self.shape, dtype=object)
+        texts = np.empty(self.shape, dtype=object)
+        add = _CellAdder(ax)
+        for r in range(rows):
+            for c in range(cols):
+                rect = self.cell_patch(r, c)
+                add.patch(rect)
+                cells[r, c] = rect
+                texts[r, c] = add.text(c0 + c + 0.5, r0 + r + 0.5, self.strings[r, c], ha="center", va="center",
+                                       fontsize=self.fontsize, color=COLORS["text"], zorder=5)
+        self._cells, self._texts = cells, texts
+        self._labels = [spec.make(ax) for spec in self.label_specs]
+        self._title = self.title_spec.make(ax) if self.title_spec is not None else None
+
+    @property
+    def cells(self) -> np.ndarray:
+        """(rows, cols) object array of the cells' ``Rectangle`` artists."""
+        self.materialize()
+        return self._cells
+
+    @property
+    def texts(self) -> np.ndarray:
+        """(rows, cols) object array of the cells' ``Text`` artists (empty strings where no text)."""
+        self.materialize()
+        return self._texts
+
+    @property
+    def labels(self) -> list:
+        """The index labels' ``Text`` artists (rows first, then columns)."""
+        self.materialize()
+        return self._labels
+
+    @property
+    def title(self):
+        """The title's ``Text`` artist, or None."""
+        self.materialize()
+        return self._title
+
+    def artists(self) -> list:
+        """Every artist of the grid that exists (none if it is lazy and not materialized)."""
+        if not self.materialized:
+            return []
+        out = list(self._cells.flat) + list(self._texts.flat) + list(self._labels)
+        return out + ([self._title] if self._title is not None else [])
+
+    def cell_patch(self, r: int, c: int) -> Rectangle:
+        """A new ``Rectangle`` drawing cell (r, c) as it looks now (not added to the Axes)."""
+        rect = Rectangle((self.origin[1] + c, self.origin[0] + r), 1, 1)
+        _style_cell(rect, self.roles[r, c])
+        if self.faces[r, c] is not None:
+            rect.set_facecolor(self.faces[r, c])
+        return rect
+
+    # ------------------------------------------------------------------ geometry
     def center(self, r: float, c: float) -> tuple[float, float]:
         """Data (x, y) of the centre of cell (r, c)."""
         return (self.origin[1] + c + 0.5, self.origin[0] + r + 0.5)
@@ -127,13 +227,17 @@ class Grid:
         r0, c0 = self.origin
         return (c0, c0 + self.shape[1], r0, r0 + self.shape[0])
 
+    # ------------------------------------------------------------------ updates
     def set_role(self, r: int, c: int, role: str) -> None:
-        """Restyle cell (r, c) with ``role`` (see :data:`ROLE_STYLES`)."""
+        """Restyle cell (r, c) with ``role`` (see :data:`ROLE_STYLES`); this drops a face colour
+        set by :meth:`set_face`."""
         if self.roles[r, c] == role:
             return
         _check_role(role)
-        _style_cell(self.cells[r, c], role)
         self.roles[r, c] = role
+        self.faces[r, c] = None
+        if self.materialized:
+            _style_cell(self._cells[r, c], role)
 
     def set_roles(self, roles) -> None:
         """Restyle every cell: ``roles`` is a (rows, cols) array (or nested list) of role names."""
@@ -143,14 +247,24 @@ class Grid:
         for (r, c), role in np.ndenumerate(roles):
             self.set_role(r, c, role)
 
+    def set_face(self, r: int, c: int, color) -> None:
+        """Paint cell (r, c) with face colour ``color`` (e.g. a heat map) instead of its role's;
+        ``None`` returns to the role's colour."""
+        self.faces[r, c] = color
+        if self.materialized:
+            self._cells[r, c].set_facecolor(color if color is not None else ROLE_STYLES[self.roles[r, c]]["face"])
+
     def set_text(self, r: int, c: int, text, **kw) -> None:
-        """Set the text of cell (r, c) (a number is formatted with :func:`format_number`)."""
-        t = self.texts[r, c]
+        """Set the text of cell (r, c) (a number is formatted with :func:`format_number`);
+        keyword arguments are ``Text`` properties (they make the artists exist)."""
         s = format_number(text, self.digits)
-        if t.get_text() != s:
-            t.set_text(s)
-        if kw:
-            t.set(**kw)
+        self.strings[r, c] = s
+        if self.materialized or kw:
+            t = self.texts[r, c]
+            if t.get_text() != s:
+                t.set_text(s)
+            if kw:
+                t.set(**kw)
 
     def set_texts(self, values) -> None:
         """Set every cell's text from a (rows, cols) array of numbers or strings."""
@@ -223,6 +337,7 @@ def draw_grid(
     title: str | None = None,
     fontsize: float | None = None,
     digits: int = 3,
+    lazy: bool = False,
 ) -> Grid:
     """Draw a labelled grid of cells and return its artists (a :class:`Grid`).
 
@@ -241,6 +356,7 @@ def draw_grid(
     title : what the grid shows (e.g. ``"x[0, 0] padded"``), drawn above the column labels.
     fontsize : cell text size (default ``style.FONT_SIZE``).
     digits : significant digits of non-integer values.
+    lazy : make the matplotlib artists only when first needed (see :class:`Grid`).
 
     Returns
     -------
@@ -279,35 +395,24 @@ def draw_grid(
             raise ValueError(f"cell_text must have shape {shape}; got {texts_in.shape}")
     fs = FONT_SIZE if fontsize is None else fontsize
     r0, c0 = origin
-    cells = np.empty(shape, dtype=object)
-    texts = np.empty(shape, dtype=object)
-    add = _CellAdder(ax)
-    for r in range(rows):
-        for c in range(cols):
-            rect = Rectangle((c0 + c, r0 + r), 1, 1)
-            _style_cell(rect, roles[r, c])
-            add.patch(rect)
-            cells[r, c] = rect
-            texts[r, c] = add.text(
-                c0 + c + 0.5, r0 + r + 0.5, format_number(texts_in[r, c], digits),
-                ha="center", va="center", fontsize=fs, color=COLORS["text"], zorder=5,
-            )
-    grid = Grid(ax, shape, (r0, c0), cells, texts, roles.copy(), digits=digits)
+    strings = np.empty(shape, dtype=object)
+    for (r, c), v in np.ndenumerate(texts_in):
+        strings[r, c] = format_number(v, digits)
+    specs = []
     top = r0
     if labels:
         rl = list(range(rows)) if row_labels is None else list(row_labels)
         cl = list(range(cols)) if col_labels is None else list(col_labels)
-        for r, lab in enumerate(rl):
-            grid.labels.append(ax.text(c0 - 0.15, r0 + r + 0.5, format_number(lab), ha="right",
-                                       va="center", fontsize=LABEL_SIZE, color="#333333"))
-        for c, lab in enumerate(cl):
-            grid.labels.append(ax.text(c0 + c + 0.5, r0 - 0.15, format_number(lab), ha="center",
-                                       va="bottom", fontsize=LABEL_SIZE, color="#333333"))
+        specs += [TextSpec(c0 - 0.15, r0 + r + 0.5, format_number(lab), "right", "center", LABEL_SIZE, "#333333")
+                  for r, lab in enumerate(rl)]
+        specs += [TextSpec(c0 + c + 0.5, r0 - 0.15, format_number(lab), "center", "bottom", LABEL_SIZE, "#333333")
+                  for c, lab in enumerate(cl)]
         top = r0 - 0.75
+    title_spec = None
     if title:
-        grid.title = ax.text(c0 + cols / 2, top - 0.1, title, ha="center", va="bottom",
-                             fontsize=FONT_SIZE, fontweight="bold", color=COLORS["text"])
-    return grid
+        title_spec = TextSpec(c0 + cols / 2, top - 0.1, title, "center", "bottom", FONT_SIZE, COLORS["text"], "bold")
+    return Grid(ax, shape, (r0, c0), roles, strings, fontsize=fs, digits=digits, label_specs=specs,
+                title_spec=title_spec, lazy=lazy)
 
 
 def highlight_cells(grid: Grid, cells, role: str = "highlight") -> None:
@@ -332,6 +437,53 @@ def draw_window(ax: Axes, grid: Grid, r: float, c: float, height: float, width: 
     return rect
 
 
+class _Arc3(ConnectionStyle.Arc3):
+    """matplotlib's ``arc3`` connection (a quadratic Bézier), shrunk at both ends in closed form.
+
+    matplotlib shrinks an arrow by bisecting a general path against a circle around each end,
+    which costs about a millisecond per arrow; an explorer redraws dozens of arrows per slider
+    move. The curve here is a quadratic Bézier B(t), so the shrunk arrow is the same curve on a
+    sub-interval [t0, t1] where |B(t0) − B(0)| = shrinkA and |B(t1) − B(1)| = shrinkB: find t0
+    and t1 by bisection on scalars and take the sub-curve exactly (blossoming). Same result to
+    well under a pixel; with patches to clip against, matplotlib's own method is used.
+    """
+
+    def __call__(self, posA, posB, shrinkA=2.0, shrinkB=2.0, patchA=None, patchB=None):
+        if patchA is not None or patchB is not None:
+            return super().__call__(posA, posB, shrinkA, shrinkB, patchA, patchB)
+        path = self.connect(posA, posB)
+        (x0, y0), (x1, y1), (x2, y2) = path.vertices
+
+        def point(t):
+            u = 1.0 - t
+            return (u * u * x0 + 2 * u * t * x1 + t * t * x2, u * u * y0 + 2 * u * t * y1 + t * t * y2)
+
+        def crossing(cx, cy, radius, inside_at_0):
+            # the t in [0, 1] where B(t) leaves (or enters) the circle, by bisection
+            if not radius or math.hypot(x2 - x0, y2 - y0) <= radius:
+                return None  # matplotlib leaves such a path unshrunk too
+            lo, hi = 0.0, 1.0
+            for _ in range(24):  # |Δt| < 1e-7: far below a pixel on any figure
+                mid = 0.5 * (lo + hi)
+                px, py = point(mid)
+                if (math.hypot(px - cx, py - cy) < radius) == inside_at_0:
+                    lo = mid
+                else:
+                    hi = mid
+            return 0.5 * (lo + hi)
+
+        t0 = crossing(x0, y0, shrinkA, True)
+        t1 = crossing(x2, y2, shrinkB, False)
+        t0 = 0.0 if t0 is None else t0
+        t1 = 1.0 if t1 is None else t1
+        if t1 <= t0:
+            return path
+        # the sub-curve's control point is the blossom b(t0, t1)
+        w00, w01, w11 = (1 - t0) * (1 - t1), (1 - t0) * t1 + t0 * (1 - t1), t0 * t1
+        ctrl = (w00 * x0 + w01 * x1 + w11 * x2, w00 * y0 + w01 * y1 + w11 * y2)
+        return Path([point(t0), ctrl, point(t1)], [Path.MOVETO, Path.CURVE3, Path.CURVE3])
+
+
 def draw_arrow(ax: Axes, start, end, *, role: str = "gradient", text: str | None = None,
                curvature: float = 0.0, lw: float = 1.8, shrink: float = 6.0, text_at: float = 0.5,
                zorder: float = 7):
@@ -345,9 +497,9 @@ def draw_arrow(ax: Axes, start, end, *, role: str = "gradient", text: str | None
     color = ROLE_STYLES[role]["edge"] if role in ("kernel", "highlight", "unused", "padding") else COLORS[role]
     arrow = FancyArrowPatch(
         start, end, arrowstyle="-|>", mutation_scale=14, color=color, lw=lw,
-        connectionstyle=f"arc3,rad={curvature}", shrinkA=shrink, shrinkB=shrink, zorder=zorder,
+        connectionstyle=_Arc3(rad=curvature), shrinkA=shrink, shrinkB=shrink, zorder=zorder,
     )
-    ax.add_artist(arrow)
+    _CellAdder(ax).patch(arrow)  # as ax.add_artist, with a clip box instead of a costlier clip path
     label = None
     if text:
         # The arc is a quadratic Bézier whose control point sits ``curvature`` chord lengths

@@ -100,7 +100,7 @@ class Im2colExplorer(Explorer):
             base = np.array([1.0, 1.0, 1.0])
             deep = np.array([0.0, 0.62, 0.45])
             for (r, c), n in np.ndenumerate(counts):
-                self._cg.cells[r, c].set_facecolor(base + (deep - base) * 0.75 * n / top)
+                self._cg.set_face(r, c, tuple(base + (deep - base) * 0.75 * n / top))
             role_legend(ax, ["padding", "highlight"], loc="lower left", ncol=2,
                         labels={"padding": "padding zero (hatched //)", "highlight": "the selected patch / column"})
             self._ax, self._mx = ax, mx
