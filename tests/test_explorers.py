@@ -97,22 +97,73 @@ def test_encode_png_round_trips():
     np.testing.assert_array_equal(np.asarray(small), rgba[:, :, :3])
 
 
-def test_fast_frame_equals_a_full_redraw():
-    # The blitted frame (background + changed cells + cached text sprites) must look like a full
-    # matplotlib render of the same state: compare pixel by pixel, allowing anti-aliasing noise.
-    e = ex.fan_in_explorer(i=2, j=3)
+def _frame_vs_full_render(e):
+    """Fraction of pixels where the explorer's fast frame (background painted from the grids'
+    arrays, cached labels, legends and text sprites, changed cells on top) differs from a full
+    matplotlib render of the same state (every artist made and drawn), allowing a 1-pixel
+    shift (text sprites and pasted labels may sit a pixel off matplotlib's own placement)."""
     fast = np.asarray(Image.open(io.BytesIO(e.image.value)).convert("RGB")).astype(int)
     full = e.scene.full_render()[:, :, :3].astype(int)
     assert fast.shape == full.shape
-    # text sprites may sit one pixel off matplotlib's own text placement: allow a 1-pixel shift
     best = np.full(fast.shape[:2], 255)
     for dy, dx in itertools.product((-1, 0, 1), repeat=2):
         shifted = np.roll(np.roll(full, dy, axis=0), dx, axis=1)
         best = np.minimum(best, np.abs(fast - shifted).max(axis=2))
-    differs = best > 60
-    assert differs.mean() < 0.005, f"{differs.mean():.3%} of pixels differ"
-    # and a wrong frame (another output selected) is caught by the same measure
-    e.controls["j"].value = 0
+    return (best > 60).mean(), fast
+
+
+FRAME_CASES = [
+    (ex.sliding_window_explorer, dict(H=7, W=6, HH=3, WW=2, stride=2, padding=2, dilation=2, step=3)),
+    (ex.fan_in_explorer, dict(i=2, j=3)),
+    (ex.fan_out_explorer, dict(stride=2, padding=1)),
+    (ex.dw_explorer, dict(stride=1, padding=1)),
+    (ex.flipped_kernel_explorer, dict(H=6, W=6, stride=2, padding=1)),
+    (ex.im2col_explorer, dict(C=2, H=5, W=5, HH=3, WW=3, stride=2, padding=1, column=3)),
+    (ex.pooling_explorer, dict(mode="max", ties="split", H=8, W=8, kernel=3, stride=2, padding=1, window=5)),
+]
+
+
+@pytest.mark.parametrize("factory, settings", FRAME_CASES, ids=lambda v: getattr(v, "__name__", ""))
+def test_fast_frame_equals_a_full_redraw(factory, settings):
+    e = factory(**settings)
+    # a structural change and back: the frame shown comes from a rebuilt background and caches
+    name = "stride" if "stride" in e.controls else "padding"
+    old = e.controls[name].value
+    e.controls[name].value = old + 1 if old < e.controls[name].max else old - 1
+    e.controls[name].value = old
+    assert e.message == ""
+    differs, fast = _frame_vs_full_render(e)
+    assert differs < 0.005, f"{differs:.3%} of pixels differ"
+
+
+@pytest.mark.parametrize("factory, settings", FRAME_CASES, ids=lambda v: getattr(v, "__name__", ""))
+def test_a_revisited_setting_shows_the_same_picture(factory, settings):
+    # Backgrounds are kept by setting: going back to a setting restores its pixels. The frame
+    # must be exactly what a fresh explorer draws there, and another setting must not be.
+    e = factory(**settings)
+    name = "stride" if "stride" in e.controls else "padding"
+    old = e.controls[name].value
+    new = old + 1 if old < e.controls[name].max else old - 1
+    first = np.asarray(Image.open(io.BytesIO(e.image.value)))
+    e.controls[name].value = new
+    elsewhere = np.asarray(Image.open(io.BytesIO(e.image.value)))
+    e.controls[name].value = old
+    assert len(e.scene._bg_cache) == 2
+    again = np.asarray(Image.open(io.BytesIO(e.image.value)))
+    # a fresh explorer in the same state (the move may have clamped the selection)
+    f = factory(**settings)
+    for k, w in e.controls.items():
+        if not isinstance(w, widgets.Play):
+            f.controls[k].value = w.value
+    assert len(f.scene._bg_cache) == 1  # no rebuild: the same setting as at the start
+    np.testing.assert_array_equal(again, np.asarray(Image.open(io.BytesIO(f.image.value))))
+    assert elsewhere.shape != first.shape or (elsewhere != first).any()
+
+
+def test_frame_comparison_catches_a_wrong_frame():
+    e = ex.fan_in_explorer(i=2, j=3)
+    fast = np.asarray(Image.open(io.BytesIO(e.image.value)).convert("RGB")).astype(int)
+    e.controls["j"].value = 0  # another output selected: a different picture
     other = np.asarray(Image.open(io.BytesIO(e.image.value)).convert("RGB")).astype(int)
     assert (np.abs(other - fast).max(axis=2) > 60).mean() > 0.005
 
@@ -134,6 +185,35 @@ def test_draw_grid_labels_and_updates_in_place():
     assert g.cells[0, 0].get_hatch() == "//"
     g.set_text(0, 1, 7)
     assert g.texts[0, 1].get_text() == "7"
+
+
+@pytest.mark.parametrize("curvature", [0.0, -0.25, 0.4])
+def test_arrows_look_like_matplotlib_fancy_arrows(curvature):
+    # Oracle: matplotlib's own FancyArrowPatch ("-|>", arc3) with the same settings, drawn on an
+    # identical canvas. Arrows computes the shrunk Bézier and the head itself; the pictures must
+    # agree to anti-aliasing noise (a wrong control point, shrink or head would move pixels).
+    from matplotlib.patches import FancyArrowPatch
+
+    rng = np.random.default_rng(3)
+    segments = [(tuple(rng.uniform(0, 10, 2)), tuple(rng.uniform(0, 10, 2))) for _ in range(12)]
+    segments.append(((5.0, 5.0), (5.05, 5.0)))  # shorter than the shrink: left unshrunk
+    pictures = []
+    for ours in (False, True):
+        fig = drawing.new_figure(6, 6, 80)
+        ax = fig.add_axes((0, 0, 1, 1))
+        drawing.setup_axes(ax, 0, 10, 0, 10)
+        if ours:
+            drawing.draw_arrows(ax, segments, role="gradient", curvature=curvature, lw=1.8, shrink=6)
+        else:
+            for a, b in segments:
+                ax.add_artist(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=14, lw=1.8,
+                                              color=drawing.COLORS["gradient"], shrinkA=6, shrinkB=6,
+                                              connectionstyle=f"arc3,rad={curvature}"))
+        fig.canvas.draw()
+        pictures.append(np.asarray(fig.canvas.buffer_rgba())[:, :, :3].astype(int))
+    diff = np.abs(pictures[0] - pictures[1]).max(axis=2)
+    assert (pictures[0] < 250).mean() > 0.005  # the arrows are there
+    assert (diff > 40).mean() < 1e-4, f"{(diff > 40).mean():.4%} of pixels differ"
 
 
 def test_draw_grid_rejects_bad_input():

@@ -26,8 +26,12 @@ from typing import NamedTuple
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.patches import ConnectionStyle, FancyArrowPatch, Patch, Rectangle
+from matplotlib.artist import Artist
+from matplotlib.colors import to_rgba
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path
+from matplotlib.text import Text
+from matplotlib.transforms import IdentityTransform
 
 from .style import COLORS, FONT_SIZE, TINTS
 
@@ -38,6 +42,9 @@ __all__ = [
     "highlight_cells",
     "draw_window",
     "draw_arrow",
+    "draw_arrows",
+    "Arrows",
+    "ArrowLabel",
     "role_legend",
     "setup_axes",
     "format_number",
@@ -298,7 +305,12 @@ class _CellAdder:
         if self.fast:
             from matplotlib.transforms import Bbox, TransformedBbox
 
-            self.clipbox = TransformedBbox(Bbox.unit(), ax.patch.get_transform())
+            # one clip box per Axes (it follows the Axes as it moves): made once, reused
+            patch, clipbox = getattr(ax, "_cell_adder_clipbox", (None, None))
+            if patch is not ax.patch:
+                clipbox = TransformedBbox(Bbox.unit(), ax.patch.get_transform())
+                ax._cell_adder_clipbox = (ax.patch, clipbox)
+            self.clipbox = clipbox
 
     def patch(self, rect: Rectangle) -> None:
         # not add_patch: the limits are set once by setup_axes (faster)
@@ -314,14 +326,17 @@ class _CellAdder:
         ax.stale = True
 
     def text(self, x, y, s, **kw):
-        ax = self.ax
         if not self.fast:
-            return ax.text(x, y, s, **kw)
-        from matplotlib.text import Text
+            return self.ax.text(x, y, s, **kw)
+        return self.add_text(Text(x, y, s, transform=self.ax.transData, clip_on=False, **kw))
 
-        t = Text(x, y, s, transform=ax.transData, clip_on=False, **kw)
+    def add_text(self, t: Text) -> Text:
+        """Add a ``Text`` made with ``transform=ax.transData, clip_on=False``, as ``ax.text``
+        would."""
+        if not self.fast:
+            return self.ax.add_artist(t)
         t.set_clip_box(self.clipbox)
-        return ax._add_text(t)
+        return self.ax._add_text(t)
 
 
 def draw_grid(
@@ -433,55 +448,158 @@ def draw_window(ax: Axes, grid: Grid, r: float, c: float, height: float, width: 
     x0, y0 = grid.origin[1] + c, grid.origin[0] + r
     rect = Rectangle((x0, y0), width, height, fill=False, edgecolor=st["edge"],
                      linewidth=max(3.0, st["lw"] + 1), linestyle=st["ls"], zorder=6, label=label)
-    ax.add_artist(rect)
+    _CellAdder(ax).patch(rect)  # as ax.add_artist, with a clip box instead of a costlier clip path
     return rect
 
 
-class _Arc3(ConnectionStyle.Arc3):
-    """matplotlib's ``arc3`` connection (a quadratic Bézier), shrunk at both ends in closed form.
+class Arrows(Artist):
+    """Curved arrows with filled heads, all of one style, drawn as one artist.
 
-    matplotlib shrinks an arrow by bisecting a general path against a circle around each end,
-    which costs about a millisecond per arrow; an explorer redraws dozens of arrows per slider
-    move. The curve here is a quadratic Bézier B(t), so the shrunk arrow is the same curve on a
-    sub-interval [t0, t1] where |B(t0) − B(0)| = shrinkA and |B(t1) − B(1)| = shrinkB: find t0
-    and t1 by bisection on scalars and take the sub-curve exactly (blossoming). Same result to
-    well under a pixel; with patches to clip against, matplotlib's own method is used.
+    Each arrow looks like a matplotlib ``FancyArrowPatch`` with ``arrowstyle="-|>"`` and
+    ``connectionstyle="arc3,rad=curvature"``: a quadratic Bézier from start to end whose control
+    point sits ``curvature`` chord lengths off the chord's middle (on screen), shrunk by
+    ``shrink`` points at both ends, with a head ``0.4 × mutation_scale`` long and
+    ``0.2 × mutation_scale`` wide. The geometry is computed here for all arrows at
+    once and drawn as two paths (every line, then every head): the pooling explorer draws
+    dozens of routes, and a ``FancyArrowPatch`` costs about a millisecond each to make and draw.
+
+    ``segments`` is a sequence of ``((x0, y0), (x1, y1))`` in data coordinates.
     """
 
-    def __call__(self, posA, posB, shrinkA=2.0, shrinkB=2.0, patchA=None, patchB=None):
-        if patchA is not None or patchB is not None:
-            return super().__call__(posA, posB, shrinkA, shrinkB, patchA, patchB)
-        path = self.connect(posA, posB)
-        (x0, y0), (x1, y1), (x2, y2) = path.vertices
+    def __init__(self, segments, *, color, lw: float = 1.8, curvature: float = 0.0, shrink: float = 6.0,
+                 mutation_scale: float = 14.0, zorder: float = 7):
+        super().__init__()
+        seg = np.asarray(segments, dtype=float).reshape(-1, 2, 2)
+        self.segments = seg
+        self.color = color
+        self.lw = float(lw)
+        self.curvature = float(curvature)
+        self.shrink = float(shrink)
+        self.mutation_scale = float(mutation_scale)
+        self.set_zorder(zorder)
 
-        def point(t):
-            u = 1.0 - t
-            return (u * u * x0 + 2 * u * t * x1 + t * t * x2, u * u * y0 + 2 * u * t * y1 + t * t * y2)
+    def paths(self, renderer) -> tuple[Path, Path]:
+        """(lines, heads): the arrows' lines and their closed heads, in display coordinates."""
+        n = len(self.segments)
+        dpi_cor = renderer.points_to_pixels(1.0)
+        pts = self.get_transform().transform(self.segments.reshape(-1, 2)).reshape(n, 2, 2).tolist()
+        radius = self.shrink * dpi_cor
+        head_length, head_width = 0.4 * self.mutation_scale * dpi_cor, 0.2 * self.mutation_scale * dpi_cor
+        head_dist = math.hypot(head_length, head_width)
+        cos_t, sin_t = head_length / head_dist, head_width / head_dist
+        pad = 0.5 * self.lw * dpi_cor / sin_t
+        lines, heads = [], []
+        # Plain floats: NumPy's per-call overhead would dominate for a handful of arrows.
+        for (x0, y0), (x2, y2) in pts:
+            dx, dy = x2 - x0, y2 - y0
+            # arc3: the control point, as matplotlib's ConnectionStyle.Arc3.connect
+            x1, y1 = (x0 + x2) / 2 + self.curvature * dy, (y0 + y2) / 2 - self.curvature * dx
 
-        def crossing(cx, cy, radius, inside_at_0):
-            # the t in [0, 1] where B(t) leaves (or enters) the circle, by bisection
-            if not radius or math.hypot(x2 - x0, y2 - y0) <= radius:
-                return None  # matplotlib leaves such a path unshrunk too
-            lo, hi = 0.0, 1.0
-            for _ in range(24):  # |Δt| < 1e-7: far below a pixel on any figure
-                mid = 0.5 * (lo + hi)
-                px, py = point(mid)
-                if (math.hypot(px - cx, py - cy) < radius) == inside_at_0:
-                    lo = mid
-                else:
-                    hi = mid
-            return 0.5 * (lo + hi)
+            def point(t, x0=x0, y0=y0, x1=x1, y1=y1, x2=x2, y2=y2):
+                u = 1 - t
+                return u * u * x0 + 2 * u * t * x1 + t * t * x2, u * u * y0 + 2 * u * t * y1 + t * t * y2
 
-        t0 = crossing(x0, y0, shrinkA, True)
-        t1 = crossing(x2, y2, shrinkB, False)
-        t0 = 0.0 if t0 is None else t0
-        t1 = 1.0 if t1 is None else t1
-        if t1 <= t0:
-            return path
-        # the sub-curve's control point is the blossom b(t0, t1)
-        w00, w01, w11 = (1 - t0) * (1 - t1), (1 - t0) * t1 + t0 * (1 - t1), t0 * t1
-        ctrl = (w00 * x0 + w01 * x1 + w11 * x2, w00 * y0 + w01 * y1 + w11 * y2)
-        return Path([point(t0), ctrl, point(t1)], [Path.MOVETO, Path.CURVE3, Path.CURVE3])
+            def crossing(cx, cy, t, x0=x0, y0=y0, x1=x1, y1=y1, x2=x2, y2=y2):
+                # |B(t) − c| = radius by Newton's method, from a first guess next to the end
+                for _ in range(8):
+                    px, py = point(t)
+                    tx = 2 * (1 - t) * (x1 - x0) + 2 * t * (x2 - x1)
+                    ty = 2 * (1 - t) * (y1 - y0) + 2 * t * (y2 - y1)
+                    f = (px - cx) ** 2 + (py - cy) ** 2 - radius * radius
+                    fp = 2 * ((px - cx) * tx + (py - cy) * ty)
+                    if fp == 0:
+                        break
+                    t = min(max(t - f / fp, 0.0), 1.0)
+                return t
+
+            t0, t1 = 0.0, 1.0
+            # matplotlib leaves a path shorter than the shrink unshrunk, and so do we
+            if radius and math.hypot(dx, dy) > radius:
+                s0 = math.hypot(x1 - x0, y1 - y0) * 2
+                s1 = math.hypot(x2 - x1, y2 - y1) * 2
+                t0 = crossing(x0, y0, min(radius / s0, 1.0) if s0 else 0.0)
+                t1 = crossing(x2, y2, max(1 - radius / s1, 0.0) if s1 else 1.0)
+                if t1 <= t0:
+                    t0, t1 = 0.0, 1.0
+            # the sub-curve on [t0, t1]: its control point is the blossom b(t0, t1)
+            w00, w01, w11 = (1 - t0) * (1 - t1), (1 - t0) * t1 + t0 * (1 - t1), t0 * t1
+            q0, q2 = point(t0), point(t1)
+            q1 = (w00 * x0 + w01 * x1 + w11 * x2, w00 * y0 + w01 * y1 + w11 * y2)
+            # the head (ArrowStyle "-|>", as matplotlib's _Curve): a wedge along q1 → q2, and
+            # the line pulled back so its round cap does not poke through the tip
+            vx, vy = q1[0] - q2[0], q1[1] - q2[1]
+            dist = math.hypot(vx, vy)
+            if dist == 0:
+                lines.append((q0, q1, q2))
+                continue
+            ux, uy = vx / dist, vy / dist
+            tip = (q2[0] + pad * ux, q2[1] + pad * uy)
+            wx, wy = ux * head_dist, uy * head_dist
+            a1 = (tip[0] + cos_t * wx + sin_t * wy, tip[1] - sin_t * wx + cos_t * wy)
+            a2 = (tip[0] + cos_t * wx - sin_t * wy, tip[1] + sin_t * wx + cos_t * wy)
+            lines.append((q0, q1, tip))
+            heads.append((a1, tip, a2, tip))
+
+        def compound(shapes, codes):
+            verts = np.asarray(shapes, dtype=float).reshape(-1, 2)
+            return Path(verts, np.tile(np.array(codes, dtype=Path.code_type), len(shapes)))
+
+        return (compound(lines, [Path.MOVETO, Path.CURVE3, Path.CURVE3]),
+                compound(heads, [Path.MOVETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY]))
+
+    def draw(self, renderer):
+        if not self.get_visible() or len(self.segments) == 0:
+            return
+        lines, heads = self.paths(renderer)
+        gc = renderer.new_gc()
+        gc.set_foreground(self.color)
+        gc.set_linewidth(self.lw)
+        gc.set_joinstyle("round")  # FancyArrowPatch's defaults
+        gc.set_capstyle("round")
+        gc.set_antialiased(True)
+        self._set_gc_clip(gc)
+        identity = IdentityTransform()
+        if len(lines.vertices):
+            renderer.draw_path(gc, lines, identity)
+        if len(heads.vertices):
+            renderer.draw_path(gc, heads, identity, to_rgba(self.color))
+        gc.restore()
+        self.stale = False
+
+
+class ArrowLabel(Text):
+    """The label on an arrow: a ``Text`` on a white rounded box (``box``: the ``bbox``
+    properties). The box patch is made on the first matplotlib draw, not before: an explorer
+    paints labels itself (see ``Scene._blit_text``) and makes several per slider step, and the
+    patch would cost more than the rest of the label."""
+
+    def __init__(self, x, y, text, *, box: dict, **kw):
+        super().__init__(x, y, text, **kw)
+        self.box = dict(box)
+        self._box_made = False
+
+    def draw(self, renderer):
+        if not self._box_made:
+            self.set_bbox(self.box)
+            self._box_made = True
+        super().draw(renderer)
+
+
+def _arrow_color(role: str) -> str:
+    _check_role(role)
+    return ROLE_STYLES[role]["edge"] if role in ("kernel", "highlight", "unused", "padding") else COLORS[role]
+
+
+def draw_arrows(ax: Axes, segments, *, role: str = "gradient", curvature: float = 0.0, lw: float = 1.8,
+                shrink: float = 6.0, zorder: float = 7) -> Arrows:
+    """Draw many arrows of one style (see :class:`Arrows`) as one artist on ``ax``; returns it.
+
+    ``segments`` is a sequence of ``(start, end)`` pairs of data points; ``role`` picks the
+    colour, ``lw`` the line width in points, ``shrink`` the gap in points at both ends.
+    """
+    arrows = Arrows(segments, color=_arrow_color(role), lw=lw, curvature=curvature, shrink=shrink, zorder=zorder)
+    _CellAdder(ax).patch(arrows)  # as ax.add_artist, with a clip box instead of a costlier clip path
+    return arrows
 
 
 def draw_arrow(ax: Axes, start, end, *, role: str = "gradient", text: str | None = None,
@@ -489,30 +607,28 @@ def draw_arrow(ax: Axes, start, end, *, role: str = "gradient", text: str | None
                zorder: float = 7):
     """Draw an arrow in data coordinates from ``start=(x, y)`` to ``end=(x, y)``.
 
-    ``role`` picks the colour; ``zorder`` 4 puts the arrow under cell texts (5) but over cells; ``text`` (e.g. the weight on this edge) is written at the
-    fraction ``text_at`` of the way (0.5: the middle) on a white box. Returns ``(arrow, text_artist_or_None)``. Use ``Grid.center`` to get
-    cell centres.
+    ``role`` picks the colour; ``curvature`` bends it (the control point sits that many chord
+    lengths off the chord's middle); ``zorder`` 4 puts the arrow under cell texts (5) but over
+    cells; ``text`` (e.g. the weight on this edge) is written at the fraction ``text_at`` of the
+    way (0.5: the middle) on a white box. Returns ``(arrow, text_artist_or_None)``, the arrow an
+    :class:`Arrows` of one. Use ``Grid.center`` to get cell centres.
     """
-    _check_role(role)
-    color = ROLE_STYLES[role]["edge"] if role in ("kernel", "highlight", "unused", "padding") else COLORS[role]
-    arrow = FancyArrowPatch(
-        start, end, arrowstyle="-|>", mutation_scale=14, color=color, lw=lw,
-        connectionstyle=_Arc3(rad=curvature), shrinkA=shrink, shrinkB=shrink, zorder=zorder,
-    )
-    _CellAdder(ax).patch(arrow)  # as ax.add_artist, with a clip box instead of a costlier clip path
+    arrow = draw_arrows(ax, [(start, end)], role=role, curvature=curvature, lw=lw, shrink=shrink, zorder=zorder)
     label = None
     if text:
         # The arc is a quadratic Bézier whose control point sits ``curvature`` chord lengths
-        # off the chord's middle (matplotlib's arc3, computed on screen). On screen the course's
-        # axes have equal aspect and y pointing down (setup_axes), so screen ∝ (x, −y): compute
-        # there, independently of when setup_axes is called.
+        # off the chord's middle (computed on screen). On screen the course's axes have equal
+        # aspect and y pointing down (setup_axes), so screen ∝ (x, −y): compute there,
+        # independently of when setup_axes is called.
         t = text_at
         x1, y1, x2, y2 = start[0], -start[1], end[0], -end[1]
         cx, cy = (x1 + x2) / 2 + curvature * (y2 - y1), (y1 + y2) / 2 - curvature * (x2 - x1)
         mx = (1 - t) ** 2 * x1 + 2 * t * (1 - t) * cx + t**2 * x2
         my = -((1 - t) ** 2 * y1 + 2 * t * (1 - t) * cy + t**2 * y2)
-        label = ax.text(mx, my, text, fontsize=LABEL_SIZE, ha="center", va="center", color=color,
-                        zorder=8, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec=color, lw=0.8))
+        label = ArrowLabel(mx, my, text, box=dict(boxstyle="round,pad=0.15", fc="white", ec=arrow.color, lw=0.8),
+                           fontsize=LABEL_SIZE, ha="center", va="center", color=arrow.color, zorder=8,
+                           transform=ax.transData, clip_on=False)
+        _CellAdder(ax).add_text(label)
     return arrow, label
 
 
@@ -522,15 +638,28 @@ def role_legend(ax: Axes, roles, *, loc="upper center", ncol=None, labels=None, 
     ``labels`` optionally maps a role to the text to show instead of its default meaning.
     """
     labels = labels or {}
-    handles = []
+    roles = list(roles)
     for role in roles:
         _check_role(role)
+    # An explorer rebuilds its picture on the same Axes at every structural slider move, with
+    # the same legend: reuse the Legend made last time for the same arguments (making one
+    # costs a few milliseconds).
+    key = repr((roles, loc, ncol, sorted(labels.items()), sorted(kw.items())))
+    cache = ax.__dict__.setdefault("_role_legends", {})
+    legend = cache.get(key)
+    if legend is not None and legend.axes is ax:
+        ax.legend_ = legend
+        return legend
+    handles = []
+    for role in roles:
         st = ROLE_STYLES[role]
         handles.append(Patch(facecolor=st["face"], edgecolor=st["edge"], hatch=st["hatch"] or None,
                              linewidth=st["lw"], linestyle=st["ls"],
                              label=labels.get(role, ROLE_MEANINGS[role])))
-    return ax.legend(handles=handles, loc=loc, ncol=ncol or len(handles), fontsize=LABEL_SIZE,
-                     frameon=False, handlelength=1.6, handleheight=1.2, **kw)
+    legend = ax.legend(handles=handles, loc=loc, ncol=ncol or len(handles), fontsize=LABEL_SIZE,
+                       frameon=False, handlelength=1.6, handleheight=1.2, **kw)
+    cache[key] = legend
+    return legend
 
 
 def setup_axes(ax: Axes, x0: float, x1: float, y0: float, y1: float, *, margin: float = 0.3) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import math
 import html
 import struct
 import zlib
@@ -38,7 +39,7 @@ from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.font_manager import get_font
 from matplotlib.text import Text
 
-from ..drawing import ROLE_STYLES, Grid, TextSpec, draw_grid, new_figure, setup_axes
+from ..drawing import ROLE_STYLES, ArrowLabel, Grid, TextSpec, draw_grid, new_figure, setup_axes
 from ..style import COLORS
 
 __all__ = ["Scene", "Explorer", "int_slider", "demo_values", "explain_exception", "encode_png", "check_sizes", "sentence", "padded_roles", "fmt"]
@@ -47,9 +48,13 @@ __all__ = ["Scene", "Explorer", "int_slider", "demo_values", "explain_exception"
 class Scene:
     """A figure drawn once in its base state, then redrawn quickly with per-frame changes.
 
+    ``BACKGROUNDS_KEPT`` backgrounds (about 2 MB each) are kept for :meth:`freeze` by key.
+
     Use: ``clear()``; draw grids with :meth:`grid` (and any static artists); :meth:`freeze`;
     then per frame :meth:`begin_frame`, :meth:`set_cell` / :meth:`overlay`, :meth:`png`.
     """
+
+    BACKGROUNDS_KEPT = 12
 
     def __init__(self, width_in: float, height_in: float, dpi: float = 80):
         self.fig = new_figure(width_in, height_in, dpi)
@@ -60,7 +65,9 @@ class Scene:
         self._overlays: list = []
         self._sprites: dict = {}
         self._legend_tiles: dict = {}
-        self._fontprops: dict = {}
+        self._spec_props: dict = {}
+        self._bg_cache: dict = {}
+        self._scratch = None
         self._style_patches: dict = {}
         self._lattices: dict = {}
 
@@ -125,8 +132,13 @@ class Scene:
         for g in self.grids:
             g.materialize()
 
-    def freeze(self) -> None:
+    def freeze(self, key=None) -> None:
         """Render the base state and remember it as the background of every frame.
+
+        ``key``, if given, names the background (an explorer passes the settings its picture is
+        built from): the last few backgrounds are kept by key, and a key seen before restores
+        its pixels instead of painting them again (a learner dragging a slider back and forth
+        revisits the same settings).
 
         The background is painted layer by layer in z-order, as matplotlib's ``Axes.draw``
         would, but most layers are not drawn by matplotlib artist by artist: each grid's cells
@@ -143,6 +155,17 @@ class Scene:
             g.base_faces = g.faces.copy()
         self._lattices = {}
         renderer = self.canvas.get_renderer()
+        cache_key = None if key is None else (key, renderer.width, renderer.height, self.fig.dpi)
+        cached = self._bg_cache.get(cache_key) if cache_key is not None else None
+        if cached is not None:
+            for ax in fig.axes:  # frames draw in display coordinates: lay the axes out as a paint would
+                ax._unstale_viewLim()
+                locator = ax.get_axes_locator()
+                ax.apply_aspect(locator(ax, renderer) if locator else None)
+            self._bg_cache[cache_key] = self._bg_cache.pop(cache_key)  # most recently used last
+            self.canvas.restore_region(cached)
+            self._bg = cached
+            return
         renderer.clear()
         buf = np.asarray(self.canvas.buffer_rgba())
         face = np.round(np.array(to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
@@ -180,6 +203,10 @@ class Scene:
         for _, _, paint in layers:
             paint()
         self._bg = self.canvas.copy_from_bbox(fig.bbox)
+        if cache_key is not None:
+            if len(self._bg_cache) >= self.BACKGROUNDS_KEPT:
+                del self._bg_cache[next(iter(self._bg_cache))]  # the least recently used
+            self._bg_cache[cache_key] = self._bg
 
     def _grid_layers(self, ax, grids, buf):
         """The paint steps of ``grids`` (all on ``ax``) as (zorder, function) pairs: cells (see
@@ -189,7 +216,7 @@ class Scene:
         out = self._cell_layers([(g, r, c) for g in grids for (r, c) in np.ndindex(*g.shape)])
         specs = [spec for g in grids for spec in g.label_specs + ([g.title_spec] if g.title_spec else [])]
         if specs:
-            out.append((Text.zorder, lambda: [self._paste_label(buf, spec, ax) for spec in specs]))
+            out.append((Text.zorder, lambda: self._paste_specs(buf, specs, ax)))
 
         def texts():
             for g in grids:
@@ -201,11 +228,52 @@ class Scene:
         return out
 
     def _blit_cell_texts(self, buf, g: Grid, cells) -> None:
+        """Paint the texts of ``cells`` of ``g`` from their sprites, placed as :meth:`_blit`
+        places them. All texts are blended at once: each sprite is set into a box of the
+        largest sprite's size, and the boxes (one per cell, apart from each other when they fit
+        in a cell) are gathered, blended and written back in a few NumPy operations; a per-text
+        loop would cost a few milliseconds per grid."""
         xs, ys = self._lattice(g)
+        color = COLORS["text"]
+        items = []
         for r, c in cells:
             text = g.strings[r, c]
             if text:
-                self._blit(buf, text, g.fontsize, COLORS["text"], (xs[c] + xs[c + 1]) / 2, (ys[r] + ys[r + 1]) / 2)
+                items.append((text, (xs[c] + xs[c + 1]) / 2, (ys[r] + ys[r + 1]) / 2))
+        if not items:
+            return
+        sprites = {text: self._sprite(text, g.fontsize, color) for text in {t for t, _, _ in items}}
+        bh = max(a.shape[0] for a, _ in sprites.values())
+        bw = max(a.shape[1] for a, _ in sprites.values())
+        H, W = buf.shape[:2]
+        n = len(items)
+        cx = np.array([x for _, x, _ in items])
+        cy = np.array([y for _, _, y in items])
+        hs = np.array([sprites[t][0].shape[0] for t, _, _ in items])
+        ws = np.array([sprites[t][0].shape[1] for t, _, _ in items])
+        tops = np.round(H - cy - hs / 2).astype(int)  # as _blit rounds
+        lefts = np.round(cx - ws / 2).astype(int)
+        oy, ox = (bh - hs) // 2, (bw - ws) // 2  # each sprite's place in its box
+        btop, bleft = tops - oy, lefts - ox
+        inside = (btop >= 0) & (bleft >= 0) & (btop + bh <= H) & (bleft + bw <= W)
+        cell_w = np.abs(np.diff(xs)).min()
+        cell_h = np.abs(np.diff(ys)).min()
+        if bw >= cell_w or bh >= cell_h or not inside.all():  # boxes could overlap: one by one
+            for text, x, y in items:
+                self._blit(buf, text, g.fontsize, color, x, y)
+            return
+        alpha = np.zeros((n, bh, bw, 1), np.float32)
+        for k, (text, _, _) in enumerate(items):
+            a = sprites[text][0]
+            alpha[k, oy[k] : oy[k] + a.shape[0], ox[k] : ox[k] + a.shape[1]] = a
+        rgb = sprites[items[0][0]][1]
+        # gather and scatter whole pixels (as uint32) by flat index: faster than indexing the
+        # (H, W, 4) array with three index arrays
+        flat = buf.reshape(-1).view(np.uint32)
+        idx = (btop[:, None, None] + np.arange(bh)[None, :, None]) * W + bleft[:, None, None] + np.arange(bw)[None, None, :]
+        region = flat[idx].view(np.uint8).reshape(n, bh, bw, 4)
+        region[..., :3] = (region[..., :3] * (1.0 - alpha) + rgb * alpha + 0.5).astype(np.uint8)
+        flat[idx] = region.view(np.uint32).reshape(n, bh, bw)
 
     def _lattice(self, g: Grid):
         """Display coordinates of ``g``'s column and row boundaries (cached until the next
@@ -237,60 +305,61 @@ class Scene:
         from matplotlib.path import Path
 
         dpi = self.fig.dpi
-        height = self.canvas.get_renderer().height  # Agg flips y with its whole-pixel height
+        renderer = self.canvas.get_renderer()
+        height = renderer.height  # Agg flips y with its whole-pixel height
         faces: dict = {}
         edges: dict = {}  # zorder -> {side: (edge style, segment)}
         dashed: dict = {}  # (z, batch, face look, edge style) -> boxes
         dashed_level: dict = {}
+        looks: dict = {}  # role -> (snap offset, z, face, hatch, edge, edge style, dashed)
+        snapped: dict = {}  # (grid id, snap offset) -> (xs, ys) as plain floats
         for g, r, c in cells:
             role = g.roles[r, c]
-            st = ROLE_STYLES[role]
-            xs, ys = self._lattice(g)
-            sv = 0.5 if int(np.floor(st["lw"] * dpi / 72 + 0.5)) % 2 else 0.0
-            x0, x1 = np.floor(xs[c] + 0.5) + sv, np.floor(xs[c + 1] + 0.5) + sv
-            # snapping happens in buffer rows (y down): snap height − y, then map back
-            y0 = height - (np.floor(height - ys[r] + 0.5) + sv)
-            y1 = height - (np.floor(height - ys[r + 1] + 0.5) + sv)
+            look = looks.get(role)
+            if look is None:
+                st = ROLE_STYLES[role]
+                sv = 0.5 if math.floor(st["lw"] * dpi / 72 + 0.5) % 2 else 0.0
+                look = looks[role] = (sv, 2 + (st["lw"] > 1.5), _hex(st["face"]), st["hatch"], st["edge"],
+                                      (st["edge"], st["lw"], st["ls"]), st["ls"] not in ("-", "solid"))
+            sv, z, face, hatch, edge, ekey, is_dashed = look
+            gid = id(g)
+            lat = snapped.get((gid, sv))
+            if lat is None:
+                xs, ys = self._lattice(g)
+                # snapping happens in buffer rows (y down): snap height − y, then map back
+                lat = snapped[(gid, sv)] = ((np.floor(xs + 0.5) + sv).tolist(),
+                                            (height - (np.floor(height - ys + 0.5) + sv)).tolist())
+            x0, x1 = lat[0][c], lat[0][c + 1]
+            y0, y1 = lat[1][r], lat[1][r + 1]
             box = (x0, y0, x1, y1)
-            z = 2 + (st["lw"] > 1.5)
-            face = _hex(g.faces[r, c] if g.faces[r, c] is not None else st["face"])
-            if st["ls"] not in ("-", "solid"):
+            if g.faces[r, c] is not None:
+                face = _hex(g.faces[r, c])
+            if is_dashed:
                 # Dashed edges (kernel taps) keep the order of the patches, face then edge cell by
                 # cell: a later neighbour's face hides part of a shared dashed edge (two dashed
                 # edges stroked together would add up to a solid line). Cells that share no side
                 # do not interact, so they go in one batch: a cell's batch is one after the
                 # latest batch of an earlier neighbour (a k × k block takes 2k − 1 batches).
-                side = {(id(g), r - 1, c), (id(g), r + 1, c), (id(g), r, c - 1), (id(g), r, c + 1)}
-                level = 1 + max(dashed_level.get(k, -1) for k in side)
-                dashed_level[(id(g), r, c)] = level
-                dashed.setdefault((z, level, (face, st["hatch"], st["edge"]), (st["edge"], st["lw"], st["ls"])),
-                                  []).append(box)
+                level = 1 + max(dashed_level.get((gid, r - 1, c), -1), dashed_level.get((gid, r + 1, c), -1),
+                                dashed_level.get((gid, r, c - 1), -1), dashed_level.get((gid, r, c + 1), -1))
+                dashed_level[(gid, r, c)] = level
+                dashed.setdefault((z, level, (face, hatch, edge), ekey), []).append(box)
                 continue
-            faces.setdefault((z, face, st["hatch"], st["edge"]), []).append(box)
+            faces.setdefault((z, face, hatch, edge), []).append(box)
             # each side of the cell, keyed by its place in the grid's lattice: a later cell
             # sharing it takes it over
             owner = edges.setdefault(z, {})
-            ekey = (st["edge"], st["lw"], st["ls"])
-            gid = id(g)
             owner[(gid, 0, r, c)] = (ekey, (x0, y0, x1, y0))
             owner[(gid, 0, r + 1, c)] = (ekey, (x0, y1, x1, y1))
             owner[(gid, 1, r, c)] = (ekey, (x0, y0, x0, y1))
             owner[(gid, 1, r, c + 1)] = (ekey, (x1, y0, x1, y1))
 
-        def compound(boxes):
-            b = np.asarray(boxes, dtype=float)
-            n = len(b)
-            verts = np.empty((n, 5, 2))
-            verts[:, 0] = b[:, [0, 1]]
-            verts[:, 1] = b[:, [2, 1]]
-            verts[:, 2] = b[:, [2, 3]]
-            verts[:, 3] = b[:, [0, 3]]
-            verts[:, 4] = b[:, [0, 1]]
-            codes = np.tile(np.array([Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY],
-                                     dtype=Path.code_type), n)
-            return Path(verts.reshape(-1, 2), codes)
+        closed = np.array([Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY], dtype=Path.code_type)
 
-        renderer = self.canvas.get_renderer()
+        def compound(boxes):  # closed rectangles, one subpath each
+            verts = [v for x0, y0, x1, y1 in boxes for v in ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0))]
+            return Path(np.array(verts, dtype=float), np.tile(closed, len(boxes)))
+
         out = []
         for (z, face, hatch, ec), boxes in faces.items():
             patch = self._style_patch("face", face, hatch, ec)
@@ -398,7 +467,25 @@ class Scene:
             tiles[key] = (bb.width, bb.height, (bb.x0 - px, bb.y0 - py), (x0 - bb.x0, (h - y0) - bb.y1),
                           buf[y0:y1, x0:x1].copy())
 
-    def _paste_label(self, buf: np.ndarray, t, ax=None) -> None:
+    def _paste_specs(self, buf: np.ndarray, specs, ax) -> None:
+        """Paste grid labels and titles (:class:`~conv_backprop.drawing.TextSpec` on ``ax``)."""
+        xy = ax.transData.transform([(spec.x, spec.y) for spec in specs]).tolist()
+        h, w = buf.shape[:2]
+        dpi = self.fig.dpi
+        for spec, (px, py) in zip(specs, xy):
+            # the common case inline (a label seen before, over white): see _paste_label
+            props = self._spec_props.get(spec[2:])
+            hit = self._sprites.get(("text",) + props + (dpi,)) if props is not None else None
+            if hit is not None and math.isfinite(px) and math.isfinite(py):
+                ox, oy, tile = hit
+                x0, y0 = int(round(px)) + ox, h - int(round(py)) + oy
+                x1, y1 = x0 + tile.shape[1], y0 + tile.shape[0]
+                if 0 <= x0 and 0 <= y0 and x1 <= w and y1 <= h and (buf[y0:y1, x0:x1, :3] == 255).all():
+                    buf[y0:y1, x0:x1] = tile
+                    continue
+            self._paste_label(buf, spec, ax, (px, py))
+
+    def _paste_label(self, buf: np.ndarray, t, ax=None, pos=None) -> None:
         """Draw text ``t`` (a ``Text`` artist, or a :class:`~conv_backprop.drawing.TextSpec` on
         ``ax``: a grid's label or title) into ``buf`` (the canvas), from a cache of its pixels
         when the same text with the same properties was drawn before, over white. Only a first
@@ -409,11 +496,13 @@ class Scene:
         h, w = buf.shape[:2]
         if isinstance(t, TextSpec):
             spec = t
-            posx, posy = ax.transData.transform((spec.x, spec.y))
-            fp = self._fontprops.get((spec.size, spec.weight))
-            if fp is None:
-                fp = self._fontprops[(spec.size, spec.weight)] = FontProperties(size=spec.size, weight=spec.weight)
-            props = (spec.text, hash(fp), to_hex(spec.color, keep_alpha=True), spec.ha, spec.va, None, 1.2)
+            posx, posy = ax.transData.transform((spec.x, spec.y)) if pos is None else pos
+            style = spec[2:]  # text, alignment, size, colour, weight: not the position
+            props = self._spec_props.get(style)
+            if props is None:  # as a Text artist with these properties would have them
+                fp = FontProperties(size=spec.size, weight=spec.weight)
+                props = self._spec_props[style] = (spec.text, hash(fp), to_hex(spec.color, keep_alpha=True),
+                                                   spec.ha, spec.va, None, 1.2)
         else:
             spec = None
             posx, posy = t.get_transform().transform(t.get_position())
@@ -438,6 +527,10 @@ class Scene:
         ix, iy = int(round(posx)), int(round(posy))
         key = ("text",) + props + (self.fig.dpi,)
         hit = self._sprites.get(key)
+        if hit is None:
+            hit = self._text_tile(artist(), posx - ix, posy - iy)
+            if hit is not None:
+                self._sprites[key] = hit
         if hit is not None:
             ox, oy, tile = hit
             x0, y0 = ix + ox, h - iy + oy
@@ -445,17 +538,42 @@ class Scene:
             if 0 <= x0 and 0 <= y0 and x1 <= w and y1 <= h and (buf[y0:y1, x0:x1, :3] == 255).all():
                 buf[y0:y1, x0:x1] = tile
                 return
-            artist().draw(renderer)
-            return
-        a = artist()
+        artist().draw(renderer)  # over something drawn already, or too large for a tile
+
+    def _text_tile(self, t, fx: float, fy: float):
+        """Render text artist ``t`` alone, by matplotlib, on a scratch canvas of fixed size, at a
+        point with sub-pixel offset (fx, fy) from a whole pixel; return ``(ox, oy, tile)``: its
+        pixels over white and where they lie relative to that whole pixel (x right, rows down),
+        or None if it does not fit. The scratch canvas never changes size, so matplotlib's text
+        metrics caches (kept per renderer) stay warm: drawing a new title there costs a fraction
+        of drawing it on the explorer's canvas, whose renderer is new after every resize."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.transforms import IdentityTransform
+
+        if self._scratch is None or self._scratch.dpi != self.fig.dpi:
+            self._scratch = Figure(figsize=(1600 / self.fig.dpi, 400 / self.fig.dpi), dpi=self.fig.dpi)
+            FigureCanvasAgg(self._scratch)
+        fig = self._scratch
+        renderer = fig.canvas.get_renderer()
+        renderer.clear()
+        sbuf = np.asarray(fig.canvas.buffer_rgba())
+        sbuf.reshape(-1, 4).view(np.uint32)[:, 0] = np.array([255, 255, 255, 255], np.uint8).view(np.uint32)[0]
+        H, W = sbuf.shape[:2]
+        X, Y = W // 2, H // 2
+        a = Text(X + fx, Y + fy, t.get_text())
+        a.update_from(t)  # font, colour, alignment, line spacing (and transform and clipping: reset)
+        a.set_transform(IdentityTransform())
+        a.set_clip_on(False)
+        a.set_clip_box(None)
+        a.set_figure(fig)
         bb = a.get_window_extent(renderer)
         x0, x1 = int(np.floor(bb.x0)) - 2, int(np.ceil(bb.x1)) + 2
-        y0, y1 = h - int(np.ceil(bb.y1)) - 2, h - int(np.floor(bb.y0)) + 2
-        inside = 0 <= x0 and 0 <= y0 and x1 <= w and y1 <= h
-        white = inside and (buf[y0:y1, x0:x1, :3] == 255).all()
+        y0, y1 = H - int(np.ceil(bb.y1)) - 2, H - int(np.floor(bb.y0)) + 2
+        if not (0 <= x0 and 0 <= y0 and x1 <= W and y1 <= H):
+            return None
         a.draw(renderer)
-        if white:
-            self._sprites[key] = (x0 - ix, y0 - (h - iy), buf[y0:y1, x0:x1].copy())
+        return (x0 - X, y0 - (H - Y), sbuf[y0:y1, x0:x1].copy())
 
     @staticmethod
     def _cell_collections(ax, cells) -> list:
@@ -552,7 +670,7 @@ class Scene:
             self._blit_cell_texts(buf, g, rc)
         for a in self._overlays:
             if isinstance(a, Text):
-                self._blit_text(buf, a, boxed=a.get_bbox_patch() is not None)
+                self._blit_text(buf, a, boxed=a.get_bbox_patch() is not None or isinstance(a, ArrowLabel))
             else:
                 a.axes.draw_artist(a) if a.axes is not None else self.fig.draw_artist(a)
 
@@ -560,7 +678,7 @@ class Scene:
     # draw). Cell texts repeat a lot ("0", "−1", "×2"), so each distinct (text, size, colour)
     # is rasterised once with FreeType, as Agg does, and then alpha-blended into the canvas.
     def _sprite(self, text: str, size: float, color):
-        key = (text, size, to_hex(color), self.fig.dpi)
+        key = (text, size, _hex(color), self.fig.dpi)
         sprite = self._sprites.get(key)
         if sprite is None:
             dpi = self.fig.dpi
@@ -781,6 +899,19 @@ class Explorer(widgets.VBox):
         w.max = hi
         w.min = lo
         return w.value
+
+    def set(self, **values) -> None:
+        """Set several controls at once (by name), then update once: ``e.set(stride=2, padding=0)``."""
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise KeyError(f"no control named {unknown[0]!r}; the controls are {sorted(self.controls)}")
+        busy, self._busy = self._busy, True
+        try:
+            for name, v in values.items():
+                self.controls[name].value = v
+        finally:
+            self._busy = busy
+        self.update()
 
     def _on_change(self, change) -> None:
         if not self._busy:

@@ -96,7 +96,7 @@ class DwExplorer(Explorer):
                         labels={"kernel": "x entries w[f,c,a,b] multiplies",
                                 "highlight": "the current pair x · dout"})
             self._ax = ax
-            sc.freeze()
+            sc.freeze(key)
             self._key = key
 
         sc.begin_frame()

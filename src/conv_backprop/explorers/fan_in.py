@@ -81,7 +81,7 @@ class FanInExplorer(Explorer):
                         labels={"kernel": "in the window: x value, ×weight below",
                                 "highlight": "the output being computed"})
             self._ax = ax
-            sc.freeze()
+            sc.freeze(key)
             self._key = key
 
         sc.begin_frame()

@@ -92,7 +92,7 @@ class FanOutExplorer(Explorer):
                                 "kernel": "weights w[f, c] (arrow label w[a,b])",
                                 "unused": "never reached by any window (dx = 0)"})
             self._ax = ax
-            sc.freeze()
+            sc.freeze(key)
             self._key = key
 
         sc.begin_frame()

@@ -99,7 +99,7 @@ class FlippedKernelExplorer(Explorer):
                         labels={"gradient": "dout entry / dx", "blank": "inserted zero",
                                 "padding": "padding zero (hatched //)", "kernel": "rotated-kernel tap"})
             self._ax = ax
-            sc.freeze()
+            sc.freeze(key)
             self._key = key
 
         sc.begin_frame()

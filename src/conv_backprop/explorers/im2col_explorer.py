@@ -104,7 +104,7 @@ class Im2colExplorer(Explorer):
             role_legend(ax, ["padding", "highlight"], loc="lower left", ncol=2,
                         labels={"padding": "padding zero (hatched //)", "highlight": "the selected patch / column"})
             self._ax, self._mx = ax, mx
-            sc.freeze()
+            sc.freeze(key)
             self._key = key
 
         sc.begin_frame()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ..drawing import draw_arrow, draw_window, format_number, role_legend
+from ..drawing import draw_arrow, draw_arrows, draw_window, format_number, role_legend
 from ..pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
 from ..shapes import explain_geometry
 from ._base import Explorer, demo_values, fmt, int_slider, padded_roles, sentence
@@ -138,10 +138,9 @@ class PoolingExplorer(Explorer):
             self._dxg = sc.grid(ax, dx, role=droles, origin=(0, dxx), fontsize=10, digits=2,
                                 title="dx (accumulated)")
             if mode == "max":  # every route, thin; the selected window's are redrawn on top
-                for i, j, r, c, amount in routes:
-                    st = self._og.center(i, j)
-                    draw_arrow(ax, (st[0] + 0.35, st[1]), self._landing(r, c), role="gradient",
-                               lw=0.9, shrink=2, zorder=4)
+                starts = [self._og.center(i, j) for i, j, _, _, _ in routes]
+                draw_arrows(ax, [((x + 0.35, y), self._landing(r, c)) for (x, y), (_, _, r, c, _) in zip(starts, routes)],
+                            role="gradient", lw=0.9, shrink=2, zorder=4)
                 winners = {(r + p, c + p) for _, _, r, c, _ in routes}
                 for r, c in winners:
                     self._xg.set_role(r, c, "kernel")
@@ -150,7 +149,7 @@ class PoolingExplorer(Explorer):
                         labels={"kernel": "wins some window (max)", "highlight": "selected window and its routes",
                                 "blank": "receives no gradient"})
             self._ax = ax
-            sc.freeze()
+            sc.freeze(key)
             self._key = key
 
         sc.begin_frame()

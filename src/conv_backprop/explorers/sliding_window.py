@@ -81,7 +81,7 @@ class SlidingWindowExplorer(Explorer):
                                 "highlight": "window / current output (thick edge)",
                                 "unused": "never reached: stride leaves it (hatched xx)"})
             self._ax = ax
-            sc.freeze()
+            sc.freeze(key)
             self._key = key
 
         sc.begin_frame()
