@@ -60,9 +60,9 @@ def structural_settings(grid: dict) -> list[dict]:
     return [dict(zip(names, combo)) for combo in itertools.product(*grid.values())]
 
 
-def calibration() -> float:
+def calibration(n: int = 10**7) -> float:
     t0 = time.perf_counter()
-    sum(range(10**7))
+    sum(range(n))
     return time.perf_counter() - t0
 
 
@@ -79,10 +79,11 @@ def main() -> None:
     before = calibration()
     print(f"python {platform.python_version()}, {platform.machine()}, {platform.system()}")
     head = (f"{'explorer':25s} {'steps':>5s} {'median':>7s} {'p95':>7s}   {'first':>5s} {'median':>7s} {'p95':>7s}"
-            f"   {'again':>5s} {'median':>7s} {'p95':>7s}")
+            f"   {'again':>5s} {'median':>7s} {'p95':>7s}   {'ref':>5s}")
     print(head)
     print("-" * len(head))
     for fname, settings, step, grid in CASES:
+        ref = calibration(10**6) * 1e3  # the machine's speed just now (it varies on shared hosts)
         e = getattr(ex, fname)(**settings)
         hi = e.controls[step].max
         steps = [timed_set(e, {step: k}) for _ in range(args.repeat) for k in list(range(1, hi + 1)) + [0]]
@@ -92,11 +93,12 @@ def main() -> None:
             first.append(timed_set(e, s))
         again = [timed_set(e, s) for _ in range(args.revisits) for s in visits]
         print(f"{fname:25s} {len(steps):5d} {stats(steps)}   {len(first):5d} {stats(first)}   "
-              f"{len(again):5d} {stats(again)}")
+              f"{len(again):5d} {stats(again)}   {ref:5.1f}")
         e.close()
     after = calibration()
     print("ms per update (set the control → new PNG in the Image widget). first: a structural setting\n"
-          "shown for the first time (the whole picture is painted); again: settings seen before.")
+          "shown for the first time (the whole picture is painted); again: settings seen before;\n"
+          "ref: ms for sum(range(10**6)) just before the row (the machine's speed at the time).")
     print(f"speed of this machine: sum(range(10**7)) took {before:.2f} s before and {after:.2f} s after")
 
 

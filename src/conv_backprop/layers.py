@@ -688,7 +688,9 @@ def fit(model, loss_fn, optimizer, x, y, *, epochs, batch_size, rng, x_val=None,
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(bar, desc="training", unit="epoch")
+        # no elapsed time or rate in the bar: a notebook stores its last state, and stored
+        # outputs must not depend on the machine's speed
+        bar = tqdm(bar, desc="training", unit="epoch", bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}{postfix}")
     for epoch in bar:
         if lr_schedule is not None:
             optimizer.lr = base_lr * float(lr_schedule(epoch))

@@ -1,20 +1,28 @@
 """Shared machinery of the explorers: a fast-redrawing figure and the widget shell around it.
 
-Speed: a slider step must redraw in well under 50 ms, but drawing a few hundred numbered cells
-with matplotlib takes far longer. So each explorer draws its grids once (the *background*: every
-cell in its base role), keeps that raster, and on each step only restores it and draws what
-differs: the cells whose role or text changed and a few overlay artists (a window outline,
-arrows). The result is encoded as a PNG into an ``ipywidgets.Image``. A *structural* change
-(stride, padding, sizes) rebuilds the background; that too avoids most per-artist matplotlib
-work: the Axes is emptied and reused, cell faces and edges are drawn as a few collections, cell
-texts, index labels, titles and legends are pasted from pixel caches (see :meth:`Scene.freeze`).
-The matplotlib artists all still exist, so a full redraw (``Scene.savefig``) is unchanged. The figure is a
-``matplotlib.figure.Figure`` on an Agg canvas, outside pyplot's global state.
+Speed: a slider move must redraw in well under 50 ms, but drawing a few hundred numbered cells
+with matplotlib artists takes far longer. So each explorer paints its grids once (the
+*background*: every cell in its base role), keeps that raster, and on each step only restores it
+and draws what differs: the cells whose role or text changed and a few overlay artists (a window
+outline, arrows). The result is encoded as a PNG into an ``ipywidgets.Image``.
+
+A *structural* change (stride, padding, sizes) repaints the background, also without an artist
+per cell: a scene's grids are lazy (:class:`conv_backprop.drawing.Grid` keeps roles, texts and
+colours in arrays), and :meth:`Scene.freeze` paints them in z-order as few compound paths
+(:meth:`Scene._cell_layers`), alpha-blends the cell texts from glyph sprites in one vectorised
+pass, and pastes labels, titles and legends from pixel caches shared by all explorers. The last
+few backgrounds are kept by setting, so going back to a setting only restores pixels.
+
+A full matplotlib render of the same state (:meth:`Scene.full_render`, :meth:`Scene.savefig`:
+the figures in ``figures/``) makes the artists and draws them; a test checks that it and the
+fast frame agree pixel by pixel. The figure is a ``matplotlib.figure.Figure`` on an Agg canvas,
+outside pyplot's global state.
 
 The widget shell (:class:`Explorer`, an ``ipywidgets.VBox``) exposes, for tests and benchmarks:
 
 * ``.controls`` — dict of the control widgets, by name;
 * ``.update()`` — re-render from the current control values (also called on every change);
+* ``.set(**values)`` — set several controls, then update once;
 * ``.state`` — dict describing what is highlighted and the numbers shown;
 * ``.message`` — the plain-language explanation shown for an invalid setting, ``""`` otherwise;
 * ``.figure`` — the matplotlib Figure; ``.image`` — the ``ipywidgets.Image`` showing it.
@@ -45,6 +53,24 @@ from ..style import COLORS
 __all__ = ["Scene", "Explorer", "int_slider", "demo_values", "explain_exception", "encode_png", "check_sizes", "sentence", "padded_roles", "fmt"]
 
 
+class _BoundedCache(dict):
+    """A dict that forgets its oldest entry when it would grow past ``limit``."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key, value):
+        if key not in self and len(self) >= self.limit:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
+
+
+_SPRITES = _BoundedCache(4096)  # text sprites and label tiles: a few kB each
+_LEGEND_TILES = _BoundedCache(64)
+_SPEC_PROPS = _BoundedCache(4096)
+
+
 class Scene:
     """A figure drawn once in its base state, then redrawn quickly with per-frame changes.
 
@@ -63,9 +89,10 @@ class Scene:
         self._bg = None
         self._changed: dict[tuple[int, int, int], tuple[Grid, int, int]] = {}
         self._overlays: list = []
-        self._sprites: dict = {}
-        self._legend_tiles: dict = {}
-        self._spec_props: dict = {}
+        # pixels of texts and legends, shared by every explorer in the kernel (keyed by dpi too)
+        self._sprites = _SPRITES
+        self._legend_tiles = _LEGEND_TILES
+        self._spec_props = _SPEC_PROPS
         self._bg_cache: dict = {}
         self._scratch = None
         self._style_patches: dict = {}
@@ -142,11 +169,11 @@ class Scene:
 
         The background is painted layer by layer in z-order, as matplotlib's ``Axes.draw``
         would, but most layers are not drawn by matplotlib artist by artist: each grid's cells
-        become a few collections (one draw call each, see :meth:`_cell_collections`), its cell
-        texts are alpha-blended from cached glyph sprites (see :meth:`_sprite`), its index labels
-        and title, other plain texts and legends are pasted from pixel caches when they were
-        seen before (see :meth:`_paste_label`, :meth:`_paste_legend`). Everything else (arrows,
-        dashed kernel cells, boxed texts) is drawn by matplotlib in its place in the order.
+        become a few compound paths (see :meth:`_cell_layers`), its cell texts are alpha-blended
+        from glyph sprites (see :meth:`_blit_cell_texts`), its index labels and title, other
+        plain texts and legends are pasted from pixel caches (see :meth:`_paste_label`,
+        :meth:`_paste_legend`). Everything else (arrows, boxed texts) is drawn by matplotlib in
+        its place in the order.
         """
         fig = self.fig
         for g in self.grids:
@@ -462,8 +489,6 @@ class Scene:
         lg.draw(renderer)
         if white and fixed:
             px, py = place(bb.width, bb.height)
-            if len(tiles) >= 32:  # bounded: forget the oldest
-                del tiles[next(iter(tiles))]
             tiles[key] = (bb.width, bb.height, (bb.x0 - px, bb.y0 - py), (x0 - bb.x0, (h - y0) - bb.y1),
                           buf[y0:y1, x0:x1].copy())
 
@@ -574,52 +599,6 @@ class Scene:
             return None
         a.draw(renderer)
         return (x0 - X, y0 - (H - Y), sbuf[y0:y1, x0:x1].copy())
-
-    @staticmethod
-    def _cell_collections(ax, cells) -> list:
-        """Collections that draw ``cells`` (``(x, y, style, face_or_None)``, unit squares at
-        (x, y) in data coordinates) as Rectangles with those styles would draw themselves.
-
-        Per z-order: one collection per (hatch, edge colour) paints faces and hatches (the hatch
-        colour is the edge colour, as for a patch); then one collection paints every edge in the
-        cells' own order, so where neighbours share an edge the later cell's edge is on top, as
-        when the cells draw one by one. Same line widths (hence the same pixel snapping),
-        dashes, joins and caps as the patches. Returned in drawing order, not added to ``ax``.
-        """
-        from matplotlib.collections import PolyCollection
-
-        groups: dict = {}
-        edges: dict = {}
-        for x, y, st, face in cells:
-            verts = ((x, y), (x + 1, y), (x + 1, y + 1), (x, y + 1))
-            z = 2 + (st["lw"] > 1.5)
-            grp = groups.setdefault((z, st["hatch"], st["edge"]), ([], [], [], []))
-            grp[0].append(verts)
-            grp[1].append(st["face"] if face is None else face)
-            grp[2].append(st["lw"])
-            grp[3].append(st["ls"])
-            e = edges.setdefault(z, ([], [], [], []))
-            e[0].append(verts)
-            e[1].append(st["edge"])
-            e[2].append(st["lw"])
-            e[3].append(st["ls"])
-        out = []
-        for (z, hatch, ec), (verts, fcs, lws, lss) in groups.items():
-            out.append(PolyCollection(verts, closed=True, facecolors=fcs, edgecolors="none", linewidths=lws,
-                                      linestyles=lss, hatch=hatch or None, hatchcolors=[ec],
-                                      joinstyle="miter", capstyle="butt", zorder=z))
-        for z, (verts, ecs, lws, lss) in edges.items():
-            out.append(PolyCollection(verts, closed=True, facecolors="none", edgecolors=ecs, linewidths=lws,
-                                      linestyles=lss, joinstyle="miter", capstyle="butt", zorder=z))
-        from matplotlib.transforms import Bbox, TransformedBbox
-
-        clip = TransformedBbox(Bbox.unit(), ax.patch.get_transform())
-        for c in out:
-            c.axes = ax
-            c.set_figure(ax.get_figure(root=False))
-            c.set_transform(ax.transData)
-            c.set_clip_box(clip)
-        return out
 
     @property
     def frozen(self) -> bool:
