@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import itertools
+import zlib
 
 import ipywidgets as widgets
 import numpy as np
@@ -92,6 +93,14 @@ def test_encode_png_round_trips():
     fast = Image.open(io.BytesIO(encode_png(rgba)))  # every slider step: RGBA as it is
     assert fast.mode == "RGBA"
     np.testing.assert_array_equal(np.asarray(fast), rgba)
+    # a frame large enough to be deflated in two halves on two threads, joined into one stream
+    big = np.full((600, 900, 4), 255, np.uint8)
+    big[100:300, 200:700, :3] = rng.integers(0, 256, size=(200, 500, 3), dtype=np.uint8)
+    data = encode_png(big)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(data))), big)
+    idat = data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8]
+    scanlines = zlib.decompress(idat)  # checks the Adler-32 of the joined stream too
+    assert len(scanlines) == 600 * (1 + 4 * 900)
     small = Image.open(io.BytesIO(encode_png(rgba, fast=False)))  # stored outputs: RGB
     assert small.mode == "RGB"
     np.testing.assert_array_equal(np.asarray(small), rgba[:, :, :3])
