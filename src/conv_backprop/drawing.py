@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 LABEL_SIZE = 10  # index labels; cell text uses style.FONT_SIZE
+LABEL_COLOR = "#333333"
 
 #: How each role looks on a cell: face colour, edge colour, hatch, edge width, edge style.
 #: Roles differ by hatch or edge style wherever colour alone would carry the meaning.
@@ -418,9 +419,9 @@ def draw_grid(
     if labels:
         rl = list(range(rows)) if row_labels is None else list(row_labels)
         cl = list(range(cols)) if col_labels is None else list(col_labels)
-        specs += [TextSpec(c0 - 0.15, r0 + r + 0.5, format_number(lab), "right", "center", LABEL_SIZE, "#333333")
+        specs += [TextSpec(c0 - 0.15, r0 + r + 0.5, format_number(lab), "right", "center", LABEL_SIZE, LABEL_COLOR)
                   for r, lab in enumerate(rl)]
-        specs += [TextSpec(c0 + c + 0.5, r0 - 0.15, format_number(lab), "center", "bottom", LABEL_SIZE, "#333333")
+        specs += [TextSpec(c0 + c + 0.5, r0 - 0.15, format_number(lab), "center", "bottom", LABEL_SIZE, LABEL_COLOR)
                   for c, lab in enumerate(cl)]
         top = r0 - 0.75
     title_spec = None

@@ -48,7 +48,7 @@ from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.font_manager import get_font
 from matplotlib.text import Text
 
-from ..drawing import ROLE_STYLES, ArrowLabel, Grid, TextSpec, draw_grid, new_figure, setup_axes
+from ..drawing import LABEL_COLOR, LABEL_SIZE, ROLE_STYLES, ArrowLabel, Grid, TextSpec, draw_grid, new_figure, setup_axes
 from ..style import COLORS
 
 __all__ = ["Scene", "Explorer", "int_slider", "demo_values", "explain_exception", "encode_png", "check_sizes", "sentence", "padded_roles", "fmt"]
@@ -502,22 +502,32 @@ class Scene:
             # the common case inline (a label seen before, over white): see _paste_label
             props = self._spec_props.get(spec[2:])
             hit = self._sprites.get(("text",) + props + (dpi,)) if props is not None else None
-            if hit is not None and math.isfinite(px) and math.isfinite(py):
-                ox, oy, tile = hit
-                x0, y0 = int(round(px)) + ox, h - int(round(py)) + oy
-                x1, y1 = x0 + tile.shape[1], y0 + tile.shape[0]
-                if 0 <= x0 and 0 <= y0 and x1 <= w and y1 <= h and (buf[y0:y1, x0:x1, :3] == 255).all():
-                    buf[y0:y1, x0:x1] = tile
-                    continue
+            if (hit is not None and math.isfinite(px) and math.isfinite(py)
+                    and self._put_text_tile(buf, hit, int(round(px)), int(round(py)))):
+                continue
             self._paste_label(buf, spec, ax, (px, py))
+
+    @staticmethod
+    def _put_text_tile(buf: np.ndarray, hit, ix: int, iy: int) -> bool:
+        """Blend a text tile (see :meth:`_text_tile`) into ``buf`` with its anchor at display
+        pixel (ix, iy); False (nothing drawn) if it does not fit in the canvas."""
+        ox, oy, alpha, rgb = hit
+        h, w = buf.shape[:2]
+        x0, y0 = ix + ox, h - iy + oy
+        x1, y1 = x0 + alpha.shape[1], y0 + alpha.shape[0]
+        if not (0 <= x0 and 0 <= y0 and x1 <= w and y1 <= h):
+            return False
+        region = buf[y0:y1, x0:x1, :3]
+        region[...] = (region * (1.0 - alpha) + rgb * alpha + 0.5).astype(np.uint8)
+        return True
 
     def _paste_label(self, buf: np.ndarray, t, ax=None, pos=None) -> None:
         """Draw text ``t`` (a ``Text`` artist, or a :class:`~conv_backprop.drawing.TextSpec` on
-        ``ax``: a grid's label or title) into ``buf`` (the canvas), from a cache of its pixels
-        when the same text with the same properties was drawn before, over white. Only a first
-        sighting is drawn by matplotlib (index labels 0, 1, 2, … repeat across grids and
-        rebuilds); later ones are pasted at the nearest whole pixel, within a pixel of where
-        matplotlib would draw them."""
+        ``ax``: a grid's label or title) into ``buf`` (the canvas), from a cache of its coverage
+        when the same text with the same properties was drawn before. A first sighting is
+        drawn by matplotlib on a scratch canvas (see :meth:`_text_tile`); index labels 0, 1,
+        2, … repeat across grids and rebuilds. Tiles are blended at the nearest whole pixel,
+        within a pixel of where matplotlib would draw the text."""
         renderer = self.canvas.get_renderer()
         h, w = buf.shape[:2]
         if isinstance(t, TextSpec):
@@ -557,20 +567,35 @@ class Scene:
             hit = self._text_tile(artist(), posx - ix, posy - iy)
             if hit is not None:
                 self._sprites[key] = hit
-        if hit is not None:
-            ox, oy, tile = hit
-            x0, y0 = ix + ox, h - iy + oy
-            x1, y1 = x0 + tile.shape[1], y0 + tile.shape[0]
-            if 0 <= x0 and 0 <= y0 and x1 <= w and y1 <= h and (buf[y0:y1, x0:x1, :3] == 255).all():
-                buf[y0:y1, x0:x1] = tile
-                return
-        artist().draw(renderer)  # over something drawn already, or too large for a tile
+        if hit is not None and self._put_text_tile(buf, hit, ix, iy):
+            return
+        artist().draw(renderer)  # too large for a tile, or off the canvas
+
+    def warm_labels(self, texts) -> None:
+        """Render the index labels ``texts`` (row and column styles of
+        :func:`~conv_backprop.drawing.draw_grid`) into the shared tile cache now, if they are
+        not there: a slider move that grows a grid then pastes its new labels instead of
+        drawing them (about 2 ms each). Costs about that much per label, once per kernel."""
+        for text in texts:
+            for ha, va in (("right", "center"), ("center", "bottom")):
+                spec = TextSpec(0.0, 0.0, str(text), ha, va, LABEL_SIZE, LABEL_COLOR)
+                props = self._spec_props.get(spec[2:])
+                if props is None:
+                    fp = FontProperties(size=spec.size, weight=spec.weight)
+                    props = self._spec_props[spec[2:]] = (spec.text, hash(fp), to_hex(spec.color, keep_alpha=True),
+                                                          spec.ha, spec.va, None, 1.2)
+                key = ("text",) + props + (self.fig.dpi,)
+                if key not in self._sprites:
+                    a = Text(0, 0, spec.text, ha=ha, va=va, fontsize=spec.size, color=spec.color)
+                    tile = self._text_tile(a, 0.0, 0.0)
+                    if tile is not None:
+                        self._sprites[key] = tile
 
     def _text_tile(self, t, fx: float, fy: float):
         """Render text artist ``t`` alone, by matplotlib, on a scratch canvas of fixed size, at a
-        point with sub-pixel offset (fx, fy) from a whole pixel; return ``(ox, oy, tile)``: its
-        pixels over white and where they lie relative to that whole pixel (x right, rows down),
-        or None if it does not fit. The scratch canvas never changes size, so matplotlib's text
+        point with sub-pixel offset (fx, fy) from a whole pixel; return ``(ox, oy, alpha, rgb)``:
+        where the tile lies relative to that whole pixel (x right, rows down), each pixel's
+        coverage and the text's colour; or None if it does not fit or is too light. The scratch canvas never changes size, so matplotlib's text
         metrics caches (kept per renderer) stay warm: drawing a new title there costs a fraction
         of drawing it on the explorer's canvas, whose renderer is new after every resize."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -599,7 +624,16 @@ class Scene:
         if not (0 <= x0 and 0 <= y0 and x1 <= W and y1 <= H):
             return None
         a.draw(renderer)
-        return (x0 - X, y0 - (H - Y), sbuf[y0:y1, x0:x1].copy())
+        # Drawn in one colour over white, the tile gives each pixel's coverage: v = 255·(1 − α)
+        # + c·α, read on the channel where the colour is darkest. Kept as (α, colour), it blends
+        # over anything (a cell's edge under a label's margin) as the text itself would.
+        rgb = np.array(to_rgb(t.get_color()), np.float32) * 255.0
+        k = int(np.argmin(rgb))
+        if 255.0 - rgb[k] < 64:  # too light to recover the coverage
+            return None
+        tile = sbuf[y0:y1, x0:x1, k].astype(np.float32)
+        alpha = np.clip((255.0 - tile) / (255.0 - rgb[k]), 0.0, 1.0)[..., None]
+        return (x0 - X, y0 - (H - Y), alpha, rgb)
 
     @property
     def frozen(self) -> bool:
@@ -900,6 +934,7 @@ class Explorer(widgets.VBox):
             if not isinstance(w, widgets.Play):  # a Play is linked to a slider, observed there
                 w.observe(self._on_change, names="value")
         self.update()
+        self.scene.warm_labels(range(32))  # any grid the sliders can make is labelled from these
 
     # ------------------------------------------------------------------ helpers
     def value(self, name):
