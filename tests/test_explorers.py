@@ -530,6 +530,22 @@ def test_pooling_toggles_and_invalid_settings():
     assert e.message == "" and np.allclose(e.state["dx"], e.state["reference"])
 
 
+def test_pooling_draws_every_route_only_while_they_stay_readable():
+    from conv_backprop.explorers.pooling import ALL_ROUTES_MAX
+
+    e = ex.pooling_explorer(mode="max", ties="split", H=8, W=8, kernel=3, stride=2, padding=1)
+    few = len(e.state["routes"])
+    assert few <= ALL_ROUTES_MAX and e.state["all_routes_drawn"] and "too many" not in e.readout.value
+    set_controls(e, kernel=4, stride=1)
+    many = len(e.state["routes"])
+    assert many > ALL_ROUTES_MAX and not e.state["all_routes_drawn"]
+    assert f"{many} routes in all: too many to draw" in e.readout.value
+    # the winners are marked either way: every input entry that receives gradient
+    winners = {(r + 1, c + 1) for _, _, r, c, _ in e.state["routes"]}
+    assert {(r, c) for (r, c), role in np.ndenumerate(e._xg.base_roles) if role == "kernel"} == winners
+    assert np.allclose(e.state["dx"], e.state["reference"])
+
+
 # --------------------------------------------------------------------------- construction
 
 

@@ -50,6 +50,11 @@ def pool_routes(xpad: np.ndarray, dout: np.ndarray, kernel: int, stride: int, pa
     return routes
 
 
+#: Above this many routes, drawing them all hides the numbers under a tangle of arrows; only the
+#: selected window's routes are drawn then (the read-out says so).
+ALL_ROUTES_MAX = 40
+
+
 class PoolingExplorer(Explorer):
     figsize = (10.0, 4.0)
 
@@ -137,10 +142,12 @@ class PoolingExplorer(Explorer):
             droles = np.where(dx != 0, "gradient", "blank")
             self._dxg = sc.grid(ax, dx, role=droles, origin=(0, dxx), fontsize=10, digits=2,
                                 title="dx (accumulated)")
-            if mode == "max":  # every route, thin; the selected window's are redrawn on top
+            if mode == "max" and len(routes) <= ALL_ROUTES_MAX:
+                # every route, thin; the selected window's are redrawn on top
                 starts = [self._og.center(i, j) for i, j, _, _, _ in routes]
                 draw_arrows(ax, [((x + 0.35, y), self._landing(r, c)) for (x, y), (_, _, r, c, _) in zip(starts, routes)],
                             role="gradient", lw=0.9, shrink=2, zorder=4)
+            if mode == "max":
                 winners = {(r + p, c + p) for _, _, r, c, _ in routes}
                 for r, c in winners:
                     self._xg.set_role(r, c, "kernel")
@@ -172,6 +179,7 @@ class PoolingExplorer(Explorer):
             "valid": True, "mode": mode, "ties": ties, "selected": (si, sj), "routes": routes,
             "selected_routes": mine, "dx": dx, "reference": ref, "out": out[0, 0], "x": x[0, 0],
             "dout": dout[0, 0], "output_shape": (Ho, Wo),
+            "all_routes_drawn": mode == "max" and len(routes) <= ALL_ROUTES_MAX,
         }
         overlap = "overlapping windows (stride < kernel): entries in several windows add up" if s < k else (
             "windows do not overlap" if s == k else f"stride {s} > kernel {k}: some entries are in no window")
@@ -187,6 +195,9 @@ class PoolingExplorer(Explorer):
         else:
             lines.append(f"window ({si},{sj}): every entry receives dout[{si},{sj}] / (k·k) = {fmt(g)}/{k * k} = "
                          f"{fmt(g / k**2)}" + (" (shares landing on padding are dropped)" if p else "") + ".")
+        if mode == "max" and len(routes) > ALL_ROUTES_MAX:
+            lines.append(f"{len(routes)} routes in all: too many to draw at once, so only this window's are "
+                         "drawn; move the window slider to follow the others.")
         fn = "maxpool2d_backward" if mode == "max" else "avgpool2d_backward"
         ok = "✓" if np.allclose(dx, ref) else "✗ MISMATCH"
         lines.append(f"dx = sum of the arrows landing on each entry; equals cb.{fn}: {ok}")
