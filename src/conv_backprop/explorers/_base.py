@@ -51,7 +51,7 @@ from matplotlib.text import Text
 from ..drawing import LABEL_COLOR, LABEL_SIZE, ROLE_STYLES, ArrowLabel, Grid, TextSpec, draw_grid, new_figure, setup_axes
 from ..style import COLORS
 
-__all__ = ["Scene", "Explorer", "int_slider", "demo_values", "explain_exception", "encode_png", "check_sizes", "sentence", "padded_roles", "fmt"]
+__all__ = ["Scene", "Explorer", "int_slider", "played_slider", "demo_values", "explain_exception", "encode_png", "check_sizes", "sentence", "padded_roles", "fmt"]
 
 
 class _BoundedCache(dict):
@@ -185,11 +185,8 @@ class Scene:
         renderer = self.canvas.get_renderer()
         cache_key = None if key is None else (key, renderer.width, renderer.height, self.fig.dpi)
         cached = self._bg_cache.get(cache_key) if cache_key is not None else None
+        self._lay_out_axes(renderer)  # frames draw in display coordinates, as a paint does
         if cached is not None:
-            for ax in fig.axes:  # frames draw in display coordinates: lay the axes out as a paint would
-                ax._unstale_viewLim()
-                locator = ax.get_axes_locator()
-                ax.apply_aspect(locator(ax, renderer) if locator else None)
             self._bg_cache[cache_key] = self._bg_cache.pop(cache_key)  # most recently used last
             self.canvas.restore_region(cached)
             self._bg = cached
@@ -201,9 +198,6 @@ class Scene:
         grid_artists = {id(a) for g in self.grids for a in g.artists()}
         layers = []  # (zorder, order, paint): painted in that order, like Axes.draw
         for ax in fig.axes:
-            ax._unstale_viewLim()
-            locator = ax.get_axes_locator()
-            ax.apply_aspect(locator(ax, renderer) if locator else None)
             if ax.axison:  # the explorers' axes are off; draw any other kind as matplotlib does
                 for g in self.grids:
                     if g.ax is ax:
@@ -235,6 +229,13 @@ class Scene:
             if len(self._bg_cache) >= self.BACKGROUNDS_KEPT:
                 del self._bg_cache[next(iter(self._bg_cache))]  # the least recently used
             self._bg_cache[cache_key] = self._bg
+
+    def _lay_out_axes(self, renderer) -> None:
+        """Settle each Axes' limits and aspect-adjusted position, as ``Axes.draw`` does first."""
+        for ax in self.fig.axes:
+            ax._unstale_viewLim()
+            locator = ax.get_axes_locator()
+            ax.apply_aspect(locator(ax, renderer) if locator else None)
 
     def _grid_layers(self, ax, grids, buf):
         """The paint steps of ``grids`` (all on ``ax``) as (zorder, function) pairs: cells (see
@@ -496,12 +497,9 @@ class Scene:
     def _paste_specs(self, buf: np.ndarray, specs, ax) -> None:
         """Paste grid labels and titles (:class:`~conv_backprop.drawing.TextSpec` on ``ax``)."""
         xy = ax.transData.transform([(spec.x, spec.y) for spec in specs]).tolist()
-        h, w = buf.shape[:2]
-        dpi = self.fig.dpi
         for spec, (px, py) in zip(specs, xy):
-            # the common case inline (a label seen before, over white): see _paste_label
-            props = self._spec_props.get(spec[2:])
-            hit = self._sprites.get(("text",) + props + (dpi,)) if props is not None else None
+            # the common case inline (a label seen before): see _paste_label
+            hit = self._sprites.get(self._tile_key(spec))
             if (hit is not None and math.isfinite(px) and math.isfinite(py)
                     and self._put_text_tile(buf, hit, int(round(px)), int(round(py)))):
                 continue
@@ -533,17 +531,9 @@ class Scene:
         if isinstance(t, TextSpec):
             spec = t
             posx, posy = ax.transData.transform((spec.x, spec.y)) if pos is None else pos
-            style = spec[2:]  # text, alignment, size, colour, weight: not the position
-            props = self._spec_props.get(style)
-            if props is None:  # as a Text artist with these properties would have them
-                fp = FontProperties(size=spec.size, weight=spec.weight)
-                props = self._spec_props[style] = (spec.text, hash(fp), to_hex(spec.color, keep_alpha=True),
-                                                   spec.ha, spec.va, None, 1.2)
         else:
             spec = None
             posx, posy = t.get_transform().transform(t.get_position())
-            props = (t.get_text(), hash(t.get_fontproperties()), to_hex(t.get_color(), keep_alpha=True),
-                     t.get_horizontalalignment(), t.get_verticalalignment(), t._multialignment, t._linespacing)
 
         def artist():
             if spec is None:
@@ -561,7 +551,7 @@ class Scene:
         # of where matplotlib would put the text (index labels then hit the cache across every
         # layout, not only when a layout repeats).
         ix, iy = int(round(posx)), int(round(posy))
-        key = ("text",) + props + (self.fig.dpi,)
+        key = self._tile_key(t)
         hit = self._sprites.get(key)
         if hit is None:
             hit = self._text_tile(artist(), posx - ix, posy - iy)
@@ -571,6 +561,22 @@ class Scene:
             return
         artist().draw(renderer)  # too large for a tile, or off the canvas
 
+    def _tile_key(self, t) -> tuple:
+        """The cache key of a text's tile: everything that shapes its pixels except where it is.
+        A :class:`~conv_backprop.drawing.TextSpec` gets the key a ``Text`` artist with the same
+        properties would get."""
+        if isinstance(t, TextSpec):
+            style = t[2:]  # text, alignment, size, colour, weight: not the position
+            props = self._spec_props.get(style)
+            if props is None:
+                fp = FontProperties(size=t.size, weight=t.weight)
+                props = self._spec_props[style] = (t.text, hash(fp), to_hex(t.color, keep_alpha=True),
+                                                   t.ha, t.va, None, 1.2)
+        else:
+            props = (t.get_text(), hash(t.get_fontproperties()), to_hex(t.get_color(), keep_alpha=True),
+                     t.get_horizontalalignment(), t.get_verticalalignment(), t._multialignment, t._linespacing)
+        return ("text",) + props + (self.fig.dpi,)
+
     def warm_labels(self, texts) -> None:
         """Render the index labels ``texts`` (row and column styles of
         :func:`~conv_backprop.drawing.draw_grid`) into the shared tile cache now, if they are
@@ -579,12 +585,7 @@ class Scene:
         for text in texts:
             for ha, va in (("right", "center"), ("center", "bottom")):
                 spec = TextSpec(0.0, 0.0, str(text), ha, va, LABEL_SIZE, LABEL_COLOR)
-                props = self._spec_props.get(spec[2:])
-                if props is None:
-                    fp = FontProperties(size=spec.size, weight=spec.weight)
-                    props = self._spec_props[spec[2:]] = (spec.text, hash(fp), to_hex(spec.color, keep_alpha=True),
-                                                          spec.ha, spec.va, None, 1.2)
-                key = ("text",) + props + (self.fig.dpi,)
+                key = self._tile_key(spec)
                 if key not in self._sprites:
                     a = Text(0, 0, spec.text, ha=ha, va=va, fontsize=spec.size, color=spec.color)
                     tile = self._text_tile(a, 0.0, 0.0)
@@ -877,6 +878,16 @@ def int_slider(description: str, value: int, lo: int, hi: int, **kw) -> widgets.
     )
 
 
+def played_slider(description: str, value: int, hi: int, interval: int) -> tuple[widgets.IntSlider, widgets.Play]:
+    """A step slider over [0, hi] and a Play button linked to it (Play walks the steps every
+    ``interval`` ms). :meth:`Explorer.set_range` keeps the Play's range with the slider's."""
+    slider = int_slider(description, value, 0, hi)
+    play = widgets.Play(value=int(value), min=0, max=slider.max, interval=interval, description="Play")
+    widgets.link((play, "value"), (slider, "value"))
+    slider.play = play
+    return slider, play
+
+
 def check_sizes(**sizes) -> dict:
     """Validate an explorer's shape settings (positive ints); return them as ints.
 
@@ -952,6 +963,9 @@ class Explorer(widgets.VBox):
             w.min = lo
         w.max = hi
         w.min = lo
+        play = getattr(w, "play", None)
+        if play is not None:
+            play.max = hi
         return w.value
 
     def set(self, **values) -> None:

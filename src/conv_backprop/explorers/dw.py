@@ -8,13 +8,12 @@ gives ``dw[f, c, a, b]`` is written out — equal to ``cb.conv2d_backward``'s dw
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 
 from ..conv import conv2d_backward
 from ..drawing import draw_arrow, role_legend
 from ..shapes import explain_geometry
-from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, padded_roles, sentence
+from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, padded_roles, played_slider, sentence
 
 __all__ = ["dw_explorer", "DwExplorer"]
 
@@ -23,6 +22,7 @@ class DwExplorer(Explorer):
     def __init__(self, N=2, C=2, H=5, W=5, F=2, HH=3, WW=3, stride=1, padding=0, dilation=1,
                  f=0, c=0, a=0, b=0, pair=0, seed=2, interval=700):
         self.shape_settings = check_sizes(N=N, C=C, H=H, W=W, F=F, HH=HH, WW=WW)
+        stepper, play = played_slider("pair k = (n·H_out + i)·W_out + j", pair, 8, interval)
         ctl = {
             "f": int_slider("filter f", f, 0, F - 1),
             "c": int_slider("channel c", c, 0, C - 1),
@@ -31,10 +31,9 @@ class DwExplorer(Explorer):
             "stride": int_slider("stride s", stride, 1, 3),
             "padding": int_slider("padding p", padding, 0, 2),
             "dilation": int_slider("dilation d", dilation, 1, 2),
-            "pair": int_slider("pair k = (n·H_out + i)·W_out + j", pair, 0, 8),
-            "play": widgets.Play(value=int(pair), min=0, max=8, interval=interval, description="Play"),
+            "pair": stepper,
+            "play": play,
         }
-        widgets.link((ctl["play"], "value"), (ctl["pair"], "value"))
         rows = [[ctl["f"], ctl["c"], ctl["a"], ctl["b"]], [ctl["stride"], ctl["padding"], ctl["dilation"]],
                 [ctl["play"], ctl["pair"]]]
         rng = np.random.default_rng(seed)
@@ -62,7 +61,6 @@ class DwExplorer(Explorer):
             return ""
         Ho, Wo = geom.output_shape
         npairs = N * Ho * Wo
-        self.controls["play"].max = npairs - 1
         k = self.set_range("pair", npairs - 1)
         f, c, a, b = (self.value(n) for n in ("f", "c", "a", "b"))
         dout = self.dout_for(Ho, Wo)

@@ -9,20 +9,20 @@ over it with stride 1, and dx appears cell by cell; each value matches the index
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 
 from ..conv import conv2d_backward, flipped_kernel_input
 from ..drawing import draw_window, format_number, role_legend
 from ..indices import conv2d_dx_by_indices
 from ..shapes import explain_geometry
-from ._base import Explorer, demo_values, fmt, int_slider, sentence
+from ._base import Explorer, demo_values, fmt, int_slider, played_slider, sentence
 
 __all__ = ["flipped_kernel_explorer", "FlippedKernelExplorer"]
 
 
 class FlippedKernelExplorer(Explorer):
     def __init__(self, H=5, W=5, HH=3, WW=3, stride=2, padding=0, dilation=1, step=0, seed=3, interval=700):
+        stepper, play = played_slider("dx cell k = q·W + r", step, 24, interval)
         ctl = {
             "H": int_slider("input H", H, 2, 7),
             "W": int_slider("input W", W, 2, 7),
@@ -31,10 +31,9 @@ class FlippedKernelExplorer(Explorer):
             "stride": int_slider("stride s", stride, 1, 3),
             "padding": int_slider("padding p", padding, 0, 2),
             "dilation": int_slider("dilation d", dilation, 1, 2),
-            "step": int_slider("dx cell k = q·W + r", step, 0, 24),
-            "play": widgets.Play(value=int(step), min=0, max=24, interval=interval, description="Play"),
+            "step": stepper,
+            "play": play,
         }
-        widgets.link((ctl["play"], "value"), (ctl["step"], "value"))
         rows = [[ctl["H"], ctl["W"], ctl["HH"], ctl["WW"]], [ctl["stride"], ctl["padding"], ctl["dilation"]],
                 [ctl["play"], ctl["step"]]]
         self._seed = seed
@@ -56,7 +55,6 @@ class FlippedKernelExplorer(Explorer):
             return ""
         gh, gw = geom.height, geom.width
         Ho, Wo = geom.output_shape
-        self.controls["play"].max = H * W - 1
         k = self.set_range("step", H * W - 1)
         q, r = divmod(k, W)
         w, dout = self.arrays(H, W, HH, WW, Ho, Wo)

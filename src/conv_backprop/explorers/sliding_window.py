@@ -9,11 +9,10 @@ formula is written out with the numbers (``AxisGeometry.formula()``).
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 
 from ..drawing import draw_arrow, draw_window, role_legend
 from ..shapes import explain_geometry
-from ._base import Explorer, int_slider, sentence
+from ._base import Explorer, int_slider, played_slider, sentence
 
 __all__ = ["sliding_window_explorer", "SlidingWindowExplorer"]
 
@@ -22,6 +21,7 @@ class SlidingWindowExplorer(Explorer):
     figsize = (10.0, 5.0)
 
     def __init__(self, H=5, W=5, HH=3, WW=3, stride=1, padding=1, dilation=1, step=0, interval=700):
+        stepper, play = played_slider("output k = i·W_out + j", step, 24, interval)
         c = {
             "H": int_slider("input H", H, 1, 9),
             "W": int_slider("input W", W, 1, 9),
@@ -30,10 +30,9 @@ class SlidingWindowExplorer(Explorer):
             "stride": int_slider("stride s", stride, 1, 4),
             "padding": int_slider("padding p", padding, 0, 3),
             "dilation": int_slider("dilation d", dilation, 1, 3),
-            "step": int_slider("output k = i·W_out + j", step, 0, 24),
-            "play": widgets.Play(value=int(step), min=0, max=24, interval=interval, description="Play"),
+            "step": stepper,
+            "play": play,
         }
-        widgets.link((c["play"], "value"), (c["step"], "value"))
         rows = [[c["H"], c["W"], c["HH"], c["WW"]], [c["stride"], c["padding"], c["dilation"]],
                 [c["play"], c["step"]]]
         self._key = None
@@ -51,7 +50,6 @@ class SlidingWindowExplorer(Explorer):
             return ""
         Ho, Wo = geom.output_shape
         n_out = Ho * Wo
-        self.controls["play"].max = n_out - 1
         k = self.set_range("step", n_out - 1)
         i, j = divmod(k, Wo)
         Hp, Wp = gh.padded_size, gw.padded_size
@@ -107,7 +105,7 @@ class SlidingWindowExplorer(Explorer):
             f"output ({i}, {j}) reads padded rows {r0}…{r0 + gh.extent - 1} "
             f"and columns {c0}…{c0 + gw.extent - 1}"
             + (f", every {d}th one (dilation {d})" if d > 1 else "")
-            + f"; kernel taps are labelled a,b.",
+            + "; kernel taps are labelled a,b.",
         ]
         for ax_g, name, rows in ((gh, "row", unused_rows), (gw, "column", unused_cols)):
             if ax_g.unused:
