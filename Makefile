@@ -10,12 +10,15 @@ STAMP  := $(VENV)/.installed-from-pyproject
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 \
          --nbval-sanitize-with tests/nbval-sanitize.cfg
 
-.PHONY: lab test test-fast notebooks figures bench vendor slides html student slide-metadata clean help
+.PHONY: lab test test-fast test-oldest test-torch margins notebooks figures bench vendor slides html student slide-metadata clean help
 
 help:
 	@echo "make lab        open the workbook in JupyterLab (localhost, token auth)"
 	@echo "make test       run every test, notebooks included"
 	@echo "make test-fast  unit and property tests only"
+	@echo "make test-oldest the unit and explorer tests with every dependency at its declared floor"
+	@echo "make test-torch the cross-checks against PyTorch (installs the torch extra)"
+	@echo "make margins    every numerical check's margin under four OpenBLAS kernels (docs/testing.md)"
 	@echo "make notebooks  re-execute every notebook in place, deterministically"
 	@echo "make figures    regenerate figures/"
 	@echo "make bench      time the layers against a textbook baseline (and PyTorch if installed)"
@@ -29,7 +32,7 @@ $(STAMP): pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[lab,teach,test]'
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -41,6 +44,32 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not browser and not slow"
+
+# Floors are facts: a second environment with every dependency of pyproject.toml at exactly its
+# declared lower bound (tools/floors.py), running the unit, property and explorer tests (not
+# the browser test, not the notebooks, not the slow site builds).
+OLDEST := .venv-oldest
+test-oldest: $(STAMP)
+	rm -rf $(OLDEST)
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(BIN)/python tools/floors.py lab teach test > $(OLDEST)/floors.txt
+	$(OLDEST)/bin/python -m pip install --quiet -e '.[lab,teach,test]' -c $(OLDEST)/floors.txt
+	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|ipywidgets|scipy|scikit-learn)=='
+	$(OLDEST)/bin/python -m pytest tests -m "not browser and not slow" -p no:cacheprovider
+
+# The optional cross-checks against PyTorch (tests/test_torch_reference.py). Without torch they
+# are skipped, and every test run says so in its summary; this target installs torch first.
+# Choose the build with TORCH=..., e.g. TORCH='torch==2.13.0' where that CPU wheel is on disk,
+# or TORCH='torch --index-url <a CPU wheel index>'; plain `torch` from the default index is a
+# multi-GB CUDA build.
+TORCH ?= torch
+test-torch: $(STAMP)
+	$(BIN)/python -m pip install --quiet '$(TORCH)'
+	$(BIN)/python -m pytest tests/test_torch_reference.py -p no:cacheprovider -rs
+
+margins: $(STAMP)
+	$(BIN)/python tools/margins.py
 
 # Re-execute every notebook in place in a fresh kernel, top to bottom, with no timing metadata.
 notebooks: $(STAMP)

@@ -82,3 +82,75 @@ def oracle():
     from types import SimpleNamespace
 
     return SimpleNamespace(conv2d=scipy_conv2d, conv2d_grads=autograd_conv2d_grads)
+
+
+# --------------------------------------------------------------------------- tolerance margins
+#
+# Every numerical tolerance in the tests is derived from an error estimate written next to it
+# (docs/testing.md explains the estimates). `margins.below(label, value, threshold)` asserts
+# value < threshold and records threshold / value, the check's margin. `pytest --margins=FILE`
+# writes the smallest margin of every check to FILE (JSON), so that `make margins` can rerun the
+# tests under each OpenBLAS kernel and tabulate the worst margins. The house rule is a margin of
+# at least 100 on every kernel: a check that passes on one kernel and fails on another was
+# tuned, not derived.
+
+
+def pytest_addoption(parser):
+    parser.addoption("--margins", metavar="FILE", default=None,
+                     help="write the measured margin (threshold / value) of every margins.below "
+                          "check to FILE as JSON")
+
+
+class MarginRecorder:
+    """Assert ``value < threshold`` and remember the smallest margin seen per check."""
+
+    def __init__(self):
+        self.worst: dict[str, dict] = {}
+        self.node = ""
+
+    def below(self, label: str, value, threshold: float) -> None:
+        value = float(value)
+        margin = threshold / value if value > 0 else float("inf")
+        key = f"{self.node.split('[')[0]} :: {label}"
+        old = self.worst.get(key)
+        if old is None or margin < old["margin"]:
+            self.worst[key] = {"margin": margin, "value": value, "threshold": threshold}
+        assert value < threshold, (
+            f"{label}: measured {value:.3g}, threshold {threshold:.3g} (margin {margin:.2f})"
+        )
+
+    def close(self, label: str, got, expected, *, rtol: float, atol: float) -> None:
+        """Like ``np.allclose(got, expected, rtol, atol)``, recording the margin: the check is
+        ``max |got − expected| / (atol + rtol·|expected|) < 1``."""
+        got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+        assert got.shape == expected.shape, f"{label}: shape {got.shape} != {expected.shape}"
+        ratio = np.abs(got - expected) / (atol + rtol * np.abs(expected))
+        self.below(label + " (|a − b| / (atol + rtol·|b|))", ratio.max() if ratio.size else 0.0, 1.0)
+
+
+_RECORDER = MarginRecorder()
+
+
+@pytest.fixture
+def margins(request):
+    """The session's :class:`MarginRecorder`, labelled with the current test."""
+    _RECORDER.node = request.node.nodeid
+    return _RECORDER
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = session.config.getoption("--margins")
+    if path:
+        import json
+
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(_RECORDER.worst, fh, indent=1, sort_keys=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say loudly when the optional PyTorch cross-check did not run (`make test-torch` runs it)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any("test_torch_reference" in str(getattr(r, "fspath", "")) or "test_torch_reference" in r.nodeid
+           for r in skipped):
+        terminalreporter.write_sep("!", "PyTorch cross-check SKIPPED: torch is not installed "
+                                        "(run `make test-torch` to include it)", yellow=True)

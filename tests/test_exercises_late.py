@@ -100,15 +100,15 @@ def test_nb05_wrong_answers():
                 "wrong shape")
 
 
-def test_nb05_solutions_against_oracles(rng):
+def test_nb05_solutions_against_oracles(rng, margins):
     x = rng.normal(size=(2, 3, 7, 6))
     w = rng.normal(size=(4, 3, 3, 2))
     dout = rng.normal(size=cb.conv2d_forward(x, w, np.zeros(4), 2, 1).shape)
-    numeric = cb.numerical_gradient(lambda v: cb.conv2d_forward(v, w, np.zeros(4), 2, 1), x, dout, h=1e-3)
+    numeric = cb.numerical_gradient(lambda v: cb.conv2d_forward(v, w, np.zeros(4), 2, 1), x, dout, h=0.5)
     # L = Σ conv(x)·dout is linear in x: centred differences have no truncation error, so the
-    # large step h = 1e-3 only shrinks rounding error (notebook 08). Entries near 0 make a purely
-    # relative test flaky, hence atol.
-    assert np.allclose(nb05.solution_dx_flipped(dout, w, x.shape, 2, 1), numeric, rtol=1e-6, atol=1e-8)
+    # large step h = 0.5 only shrinks rounding error, to about ε·S/h ≈ 2e-16·50/0.5 ≈ 2e-14
+    # (notebook 08, docs/testing.md). Entries near 0 make a purely relative test flaky, hence atol.
+    margins.close("nb05 dx", nb05.solution_dx_flipped(dout, w, x.shape, 2, 1), numeric, rtol=1e-6, atol=1e-8)
     C = nb05.solution_conv_matrix(w[:1, :1], (7, 6), 2, 1)
     out = cb.conv2d_forward(x[:1, :1], w[:1, :1], np.zeros(1), 2, 1)
     assert np.allclose(C @ x[0, 0].ravel(), out.ravel())
@@ -208,15 +208,16 @@ def test_nb07_wrong_answers():
                 "no window")
 
 
-def test_nb07_solutions_against_finite_differences(rng):
+def test_nb07_solutions_against_finite_differences(rng, margins):
     x = rng.permutation(2 * 2 * 7 * 7).reshape(2, 2, 7, 7) / 98.0  # distinct values, no ties
     dout = rng.normal(size=cb.maxpool2d_forward(x, 3, 2).shape)
-    # both pools are (piecewise) linear and the gaps (≥ 1/98) exceed h: a large step is exact up to rounding
-    numeric = cb.numerical_gradient(lambda v: cb.maxpool2d_forward(v, 3, 2), x, dout, h=1e-3)
-    assert np.allclose(nb07.solution_maxpool_backward(dout, x, 3, 2), numeric, rtol=1e-6, atol=1e-8)
+    # both pools are (piecewise) linear; h = 1/196, half the smallest gap (1/98), keeps every
+    # winner, so the step is exact up to rounding, ε·S/h ≈ 1e-13
+    numeric = cb.numerical_gradient(lambda v: cb.maxpool2d_forward(v, 3, 2), x, dout, h=1 / 196)
+    margins.close("nb07 max", nb07.solution_maxpool_backward(dout, x, 3, 2), numeric, rtol=1e-6, atol=1e-8)
     dout = rng.normal(size=cb.avgpool2d_forward(x, 3, 2, 1).shape)
-    numeric = cb.numerical_gradient(lambda v: cb.avgpool2d_forward(v, 3, 2, 1), x, dout, h=1e-3)
-    assert np.allclose(nb07.solution_avgpool_backward(dout, x, 3, 2, 1), numeric, rtol=1e-6, atol=1e-8)
+    numeric = cb.numerical_gradient(lambda v: cb.avgpool2d_forward(v, 3, 2, 1), x, dout, h=0.5)
+    margins.close("nb07 avg", nb07.solution_avgpool_backward(dout, x, 3, 2, 1), numeric, rtol=1e-6, atol=1e-8)
 
 
 # --------------------------------------------------------------------------- nb08
@@ -241,7 +242,7 @@ def test_nb08_wrong_answers():
             x[k] = old - h
             g[k] = (plus - f(x)) / (2 * h)
         return g
-    _fails_with(nb08.check_centred_difference(not_restored), "changed x in place")
+    _fails_with(nb08.check_centred_difference(not_restored), "changed its input `x` in place")
     # absolute error, mean instead of max, no floor
     _fails_with(nb08.check_relative_error(lambda a, b: float(np.max(np.abs(np.subtract(a, b))))), "large values")
     _fails_with(nb08.check_relative_error(
@@ -288,7 +289,7 @@ def test_nb10_wrong_answers():
     _fails_with(nb10.check_seed003_backward(unrotated), "dx:", "non-symmetric")
 
 
-def test_nb10_seed003_solution_against_finite_differences(rng):
+def test_nb10_seed003_solution_against_finite_differences(rng, margins):
     x = rng.normal(size=(2, 7, 6, 2))  # NHWC
     w = rng.normal(size=(3, 3 * 3 * 2))
     w_nchw = w.reshape(3, 3, 3, 2).transpose(0, 3, 1, 2)
@@ -298,10 +299,11 @@ def test_nb10_seed003_solution_against_finite_differences(rng):
 
     dz = rng.normal(size=forward(x).shape)
     wgrad, dx = nb10.solution_seed003_backward(dz, x, w, (3, 3), 2, 1)
-    assert np.allclose(dx, cb.numerical_gradient(forward, x, dz, h=1e-3), rtol=1e-6, atol=1e-8)
+    # linear in x and in w: h = 0.5, rounding ≈ ε·S/h ≈ 2e-14 (docs/testing.md)
+    margins.close("nb10 dx", dx, cb.numerical_gradient(forward, x, dz, h=0.5), rtol=1e-6, atol=1e-8)
 
     def forward_w(w_flat):
         w4 = w_flat.reshape(3, 3, 3, 2).transpose(0, 3, 1, 2)
         return cb.conv2d_forward(x.transpose(0, 3, 1, 2), w4, np.zeros(3), 2, 1).transpose(0, 2, 3, 1)
 
-    assert np.allclose(wgrad, cb.numerical_gradient(forward_w, w, dz, h=1e-3), rtol=1e-6, atol=1e-8)
+    margins.close("nb10 dw", wgrad, cb.numerical_gradient(forward_w, w, dz, h=0.5), rtol=1e-6, atol=1e-8)

@@ -37,7 +37,7 @@ def test_environment_yml_installs_the_package_through_pip():
         "environment.yml must list only python and pip; every other dependency belongs in "
         f"pyproject.toml (found {conda})"
     )
-    assert pip == [{"pip": ["-e ."]}], f"environment.yml must pip-install the package only; found {pip}"
+    assert pip == [{"pip": ["-e .[lab,teach]"]}], f"environment.yml must pip-install the package only; found {pip}"
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     python = next(d for d in conda if d.startswith("python"))
     assert python.replace("python", "") == requires, (python, requires)

@@ -2,7 +2,8 @@
 
 PyTorch is the reference whose semantics the package promises: floor output sizes, dilation,
 max pooling's first-maximum tie rule, average pooling counting padded zeros. It is never a
-default dependency (see pyproject.toml); .ci/run installs the CPU wheel where one is on disk.
+default dependency (see pyproject.toml): `make test-torch` installs it and runs this file, and
+every test run says loudly when this file was skipped.
 """
 
 import numpy as np

@@ -441,7 +441,7 @@ class Scene:
         from matplotlib.transforms import Bbox, TransformedBbox
 
         artist.axes = ax
-        artist.set_figure(ax.get_figure(root=False))
+        artist.set_figure(ax.figure)
         artist.set_transform(ax.transData)
         artist.set_clip_box(TransformedBbox(Bbox.unit(), ax.patch.get_transform()))
 
