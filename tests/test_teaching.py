@@ -606,7 +606,7 @@ def test_environment_yml_is_what_repo2docker_expects():
     pythons = [d for d in deps if isinstance(d, str) and re.match(r"^python\b", d)]
     assert len(pythons) == 1
     pips = [d["pip"] for d in deps if isinstance(d, dict) and "pip" in d]
-    assert pips and any(line.strip() in ("-e .", ".") for line in pips[0]), \
+    assert pips and any(line.strip() in ("-e .", ".", "-e .[lab,teach]") for line in pips[0]), \
         "the workbook's package must be pip-installed from the repository"
     assert "pip" in deps
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_array, as_pair, check_shape, compute_dtype
+from ._validation import as_array, as_pair, as_shape, check_memory, check_shape, compute_dtype
 from .im2col import _output_size, crop_padding, fold_into, pad_spatial, unfold
 from .shapes import Geometry, window_geometry
 
@@ -51,26 +51,68 @@ def _check_xw(x, w, stride, padding, dilation):
     return x, w, geom
 
 
-def _check_forward(x, w, b, stride, padding, dilation):
+def _check_forward(x, w, b, stride, padding, dilation, allocates=()):
     x, w, geom = _check_xw(x, w, stride, padding, dilation)
     b = as_array(b, "b", 1, "(F,)")
     check_shape(b, "b", (w.shape[0],), "(F,), one bias per filter of w")
     dtype = compute_dtype(x, w, b)
+    _check_memory(x.shape, w.shape, geom, dtype.itemsize, allocates, stride, padding, dilation)
     return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b.astype(dtype, copy=False), geom
 
 
-def _check_backward(dout, x, w, stride, padding, dilation):
+def _check_backward(dout, x, w, stride, padding, dilation, allocates=()):
     x, w, geom = _check_xw(x, w, stride, padding, dilation)
     dout = as_array(dout, "dout", 4, "(N, F, H_out, W_out)")
     expected = (x.shape[0], w.shape[0], *geom.output_shape)
     check_shape(dout, "dout", expected, "(N, F, H_out, W_out), the shape of the forward output")
     dtype = compute_dtype(dout, x, w)
+    _check_memory(x.shape, w.shape, geom, dtype.itemsize, allocates, stride, padding, dilation)
     return (
         dout.astype(dtype, copy=False),
         x.astype(dtype, copy=False),
         w.astype(dtype, copy=False),
         geom,
     )
+
+
+def _check_memory(x_shape, w_shape, geom, itemsize, allocates, stride, padding, dilation):
+    """Refuse (ValueError naming the settings) before allocating any array, among those named in
+    ``allocates``, above the package's cap (:data:`_validation.MAX_ARRAY_BYTES`). Arrays no
+    larger than an input the caller already holds (dx, dw, db) are not checked."""
+    if not allocates:
+        return
+    N, C, H, W = x_shape
+    F, _, HH, WW = w_shape
+    gh, gw = geom.height, geom.width
+    Ho, Wo = geom.output_shape
+    # the flipped-kernel backward correlates x with dout as a kernel: its output is Hc × Wc
+    Hc = (gh.padded_size - gh.stride * (Ho - 1) - 1) // gh.dilation + 1
+    Wc = (gw.padded_size - gw.stride * (Wo - 1) - 1) // gw.dilation + 1
+    shapes = {
+        "padded": ("a zero-padded copy of x", (N, C, gh.padded_size, gw.padded_size)),
+        "out": ("an output (N, F, H_out, W_out)", (N, F, Ho, Wo)),
+        "cols": ("an im2col matrix (C·HH·WW, N·H_out·W_out)", (C * HH * WW, N * Ho * Wo)),
+        "flipped": ("a zero-inserted, padded dout", (N, F, gh.padded_size + gh.extent - 1,
+                                                    gw.padded_size + gw.extent - 1)),
+        "dx_cols": ("an im2col matrix of the flipped dout", (F * HH * WW, N * H * W)),
+        "dw_cols": ("an im2col matrix of x for dw", (N * Ho * Wo, C * Hc * Wc)),
+        "dw_out": ("a correlation of x with dout", (C, F, Hc, Wc)),
+    }
+    if gh.padding == 0 and gw.padding == 0:
+        allocates = [a for a in allocates if a != "padded"]  # no padded copy is made
+    check_memory(
+        [shapes[a] for a in allocates], itemsize,
+        f"x of shape {tuple(x_shape)} and w of shape {tuple(w_shape)} with stride={stride!r}, "
+        f"padding={padding!r}, dilation={dilation!r}",
+    )
+
+
+def _check_cache(cache) -> None:
+    if cache is not None and not isinstance(cache, dict):
+        raise TypeError(
+            f"cache must be a dict (e.g. {{}}, shared by conv2d_forward and conv2d_backward) or "
+            f"None; got {cache!r}"
+        )
 
 
 def _window_slices(i: int, j: int, geom: Geometry) -> tuple[slice, slice]:
@@ -100,7 +142,7 @@ def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> np.ndarray
 
     Derived in ``notebooks/02-forward-3d-dot-product.ipynb``.
     """
-    x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation)
+    x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation, allocates=("padded", "out"))
     xpad = pad_spatial(x, as_pair(padding, "padding", minimum=0))
     N, F = x.shape[0], w.shape[0]
     H_out, W_out = geom.output_shape
@@ -137,7 +179,7 @@ def conv2d_backward_naive(dout, x, w, stride=1, padding=0, dilation=1):
     Derived in ``notebooks/03-backward-dx-by-indices.ipynb`` (dx) and
     ``notebooks/04-backward-dw-db.ipynb`` (dw, db).
     """
-    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation)
+    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation, allocates=("padded",))
     pad = as_pair(padding, "padding", minimum=0)
     xpad = pad_spatial(x, pad)
     dxpad = np.zeros_like(xpad)
@@ -168,12 +210,14 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1, cache=None) -> np.n
     ``cache``: pass a dict to keep the im2col matrix (C·HH·WW, N·H_out·W_out) for
     :func:`conv2d_backward` with the same dict, which then skips rebuilding it. It costs
     HH·WW times the input's memory for as long as the dict lives; the cache is only used when
-    backward receives the very same ``x`` object (do not modify x in between).
+    backward receives the very same ``x`` object (do not modify x in between). Anything but a
+    dict or None is refused with a ``TypeError``.
 
     Derived in ``notebooks/06-vectorising-im2col.ipynb``.
     """
+    _check_cache(cache)
     x_in = x
-    x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation)
+    x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation, allocates=("cols", "out"))
     cols = _im2col(x, geom)  # (C·HH·WW, N·Ho·Wo)
     if cache is not None:
         cache.clear()
@@ -196,12 +240,13 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1, cache=None):
 
     Same parameters and results as :func:`conv2d_backward_naive`:
     dout (N, F, H_out, W_out), x (N, C, H, W), w (F, C, HH, WW) → dx (N, C, H, W),
-    dw (F, C, HH, WW), db (F,). ``cache``: the dict given to :func:`conv2d_forward`, if any.
+    dw (F, C, HH, WW), db (F,). ``cache``: the dict given to :func:`conv2d_forward`, or None.
 
     Derived in ``notebooks/06-vectorising-im2col.ipynb``.
     """
+    _check_cache(cache)
     x_in = x
-    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation)
+    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation, allocates=("cols",))
     N, F, H_out, W_out = dout.shape
     C, HH, WW = w.shape[1:]
     if cache and cache.get("x") is x_in and cache.get("geom") == geom and cache["cols"].dtype == dout.dtype:
@@ -216,7 +261,8 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1, cache=None):
     # dx = col2im(w_matᵀ @ D), a block of whole images at a time: the block of dcols is reused
     # at once by the fold (while it is still in cache) and the extra memory stays bounded.
     w_t = w.reshape(F, -1).T  # (C·HH·WW, F) view
-    if cols.size < _SMALL:  # tiny input: one GEMM and one scatter-add, least Python overhead
+    if cols.size < _SMALL and _padded_entries(x.shape, geom) < _SMALL_PADDED:
+        # tiny input: one GEMM and one scatter-add, least Python overhead
         return _col2im_small(w_t @ dout_mat, x.shape, geom), dw, db
     dx = np.empty(x.shape, dtype=dout.dtype)  # every block below overwrites its images
     step = _images_per_block(N, C * HH * WW * P * dout.itemsize)
@@ -237,6 +283,13 @@ def _images_per_block(N: int, bytes_per_image: int) -> int:
 
 
 _SMALL = 2**14  # below this many im2col entries, Python overhead outweighs copying costs
+# ... unless the padded input is large (a large stride or padding can make few windows out of a
+# large padded input): the tiny-input routes below build a padded copy (and an index array).
+_SMALL_PADDED = 2**18
+
+
+def _padded_entries(x_shape, geom: Geometry) -> int:
+    return x_shape[0] * x_shape[1] * geom.height.padded_size * geom.width.padded_size
 
 
 def _column_view(xpad: np.ndarray, geom: Geometry) -> np.ndarray:
@@ -261,7 +314,7 @@ def _im2col(x: np.ndarray, geom: Geometry) -> np.ndarray:
     N, C, H, W = x.shape
     gh, gw = geom.height, geom.width
     shape = (C * gh.kernel_size * gw.kernel_size, N * _output_size(gh) * _output_size(gw))
-    if shape[0] * shape[1] >= _SMALL:
+    if shape[0] * shape[1] >= _SMALL or _padded_entries(x.shape, geom) >= _SMALL_PADDED:
         return unfold(x, geom).reshape(shape)
     xpad = np.zeros((N, C, H + 2 * gh.padding, W + 2 * gw.padding), dtype=x.dtype)
     xpad[:, :, gh.padding : gh.padding + H, gw.padding : gw.padding + W] = x
@@ -295,7 +348,7 @@ def flipped_kernel_input(dout, x_shape, kernel_size, stride=1, padding=0, dilati
     Parameters
     ----------
     dout : (N, F, H_out, W_out).
-    x_shape : (N, C, H, W) of the forward input.
+    x_shape : (N, C, H, W), the forward input's shape: four positive ints.
     kernel_size, stride, padding, dilation : int or (h, w) pair.
 
     Returns
@@ -305,11 +358,16 @@ def flipped_kernel_input(dout, x_shape, kernel_size, stride=1, padding=0, dilati
     Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
     """
     dout = as_array(dout, "dout", 4, "(N, F, H_out, W_out)")
-    x_shape = tuple(int(v) for v in x_shape)
+    x_shape = as_shape(x_shape, "x_shape", 4, "(N, C, H, W)")
     geom = window_geometry(x_shape, kernel_size, stride, padding, dilation, what=f"kernel_size={kernel_size!r}")
     expected = (x_shape[0], dout.shape[1], *geom.output_shape)
     check_shape(dout, "dout", expected, "(N, F, H_out, W_out) for this geometry")
     dtype = compute_dtype(dout)
+    gh, gw = geom.height, geom.width
+    check_memory(
+        [("a zero-inserted, padded dout", (*dout.shape[:2], gh.padded_size + gh.extent - 1, gw.padded_size + gw.extent - 1))],
+        dtype.itemsize, f"x_shape={x_shape} with kernel_size={kernel_size!r}, stride={stride!r}, "
+        f"padding={padding!r}, dilation={dilation!r}")
     return _flipped_input(dout.astype(dtype, copy=False), geom)
 
 
@@ -352,7 +410,8 @@ def conv2d_backward_flipped(dout, x, w, stride=1, padding=0, dilation=1):
 
     Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
     """
-    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation)
+    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation, allocates=(
+        "padded", "flipped", "dx_cols", "dw_cols", "dw_out"))
     pad = as_pair(padding, "padding", minimum=0)
     dil = (geom.height.dilation, geom.width.dilation)
     F, C, HH, WW = w.shape

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import as_array, as_real
+
 __all__ = ["numerical_gradient", "rel_error", "gradcheck", "GradcheckResult"]
 
 
@@ -26,7 +28,8 @@ def numerical_gradient(f, x, dout, h=1e-5) -> np.ndarray:
     f : callable taking an array shaped like ``x`` and returning an array shaped like ``dout``.
     x : array (any shape); computed in float64 on a copy, never modified.
     dout : array of the shape of ``f(x)``.
-    h : step size (float64: 1e-5 balances truncation and rounding error).
+    h : step size, a finite positive real number (float64: 1e-5 balances truncation and
+        rounding error).
 
     Returns
     -------
@@ -34,10 +37,9 @@ def numerical_gradient(f, x, dout, h=1e-5) -> np.ndarray:
     """
     if not callable(f):
         raise TypeError(f"f must be a callable; got {type(f).__name__}")
-    if not (isinstance(h, (int, float)) and h > 0):
-        raise ValueError(f"h must be a positive number; got {h!r}")
-    x = np.array(x, dtype=np.float64)  # a copy: the caller's array is never touched
-    dout = np.asarray(dout, dtype=np.float64)
+    h = as_real(h, "h")
+    x = np.array(as_array(x, "x", None, "(any shape)"), dtype=np.float64)  # a copy: never touched
+    dout = as_array(dout, "dout", None, "(the shape of f(x))").astype(np.float64, copy=False)
     out_shape = np.shape(f(x))
     if out_shape != dout.shape:
         raise ValueError(f"dout must have the shape of f(x), {out_shape}; got {dout.shape}")
@@ -58,8 +60,8 @@ def rel_error(a, b) -> float:
 
     The floor 1e-8 keeps entries where both are (almost) zero from dividing by zero.
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = as_array(a, "a", None, "(any shape)").astype(np.float64, copy=False)
+    b = as_array(b, "b", None, "(the shape of a)").astype(np.float64, copy=False)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
     if a.size == 0:
@@ -103,15 +105,18 @@ def gradcheck(f, x, analytic, dout, h=1e-5, tol=1e-7, name="gradient") -> Gradch
     ----------
     f, x, dout, h : as in :func:`numerical_gradient`.
     analytic : array shaped like ``x``, the gradient your backward pass returned for ``dout``.
-    tol : largest relative error that passes (1e-7 suits float64).
+    tol : largest relative error that passes, a finite positive real number (1e-7 suits float64).
     name : what is checked, shown in the report (e.g. ``"dx"``).
 
     Returns
     -------
     :class:`GradcheckResult`; truthy when it passes, printable as a one-line report.
     """
+    tol = as_real(tol, "tol")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str; got {name!r}")
+    analytic = as_array(analytic, "analytic", None, "(the shape of x)").astype(np.float64, copy=False)
     numeric = numerical_gradient(f, x, dout, h)
-    analytic = np.asarray(analytic, dtype=np.float64)
     if analytic.shape != numeric.shape:
         raise ValueError(f"analytic must have the shape of x, {numeric.shape}; got {analytic.shape}")
     err = np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import as_array, as_pair
+from ._validation import as_array, as_pair, as_shape, check_memory
 from .shapes import Geometry, window_geometry
 
 __all__ = ["im2col", "col2im"]
@@ -196,6 +196,8 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     N, C = x.shape[:2]
     HH, WW = as_pair(kernel_size, "kernel_size", minimum=1)
     Ho, Wo = geom.output_shape
+    check_memory([("an im2col matrix (C·HH·WW, N·H_out·W_out)", (C * HH * WW, N * Ho * Wo))],
+                 dtype.itemsize, _settings(f"x of shape {x.shape}", kernel_size, stride, padding, dilation))
     # Same as windows(pad_spatial(x)).transpose(1, 4, 5, 0, 2, 3).reshape(...) (the one-line
     # version taught in notebook 06), built tap by tap without a padded copy of x.
     return unfold(x.astype(dtype, copy=False), geom).reshape(C * HH * WW, N * Ho * Wo)
@@ -207,7 +209,7 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
     Parameters
     ----------
     cols : (C·HH·WW, N·H_out·W_out), laid out as :func:`im2col` returns.
-    x_shape : (N, C, H, W) — the shape of the input ``im2col`` was applied to.
+    x_shape : (N, C, H, W) — the shape of the input ``im2col`` was applied to: four positive ints.
     kernel_size, stride, padding, dilation : int or (h, w) pair.
 
     Returns
@@ -218,7 +220,7 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
 
     Derived in ``notebooks/06-vectorising-im2col.ipynb``.
     """
-    x_shape = _check_shape_tuple(x_shape)
+    x_shape = as_shape(x_shape, "x_shape", 4, "(N, C, H, W)")
     cols = as_array(cols, "cols", 2, "(C·HH·WW, N·H_out·W_out)")
     geom = window_geometry(x_shape, kernel_size, stride, padding, dilation, what=f"kernel_size={kernel_size!r}")
     N, C = x_shape[:2]
@@ -231,17 +233,14 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
             f"got {cols.shape}"
         )
     dtype = np.result_type(np.float32, cols.dtype if cols.dtype.kind == "f" else np.float64)
+    # a large stride makes few columns out of a large x_shape: the result can dwarf cols
+    check_memory([("an output of shape x_shape", x_shape)], dtype.itemsize,
+                 _settings(f"x_shape={x_shape}", kernel_size, stride, padding, dilation))
     g = cols.astype(dtype, copy=False).reshape(C, HH, WW, N, Ho, Wo)
     # Same as crop_padding(fold(...)) on the padded input, without the padded buffer.
     return fold_into(np.empty(x_shape, dtype=dtype), g, geom, overwrite=True)
 
 
-def _check_shape_tuple(x_shape) -> tuple[int, int, int, int]:
-    try:
-        shape = tuple(int(v) for v in x_shape)
-    except (TypeError, ValueError):
-        raise TypeError(f"x_shape must be a tuple of 4 ints (N, C, H, W); got {x_shape!r}")
-    if len(shape) != 4 or min(shape) < 1:
-        raise ValueError(f"x_shape must be 4 positive ints (N, C, H, W); got {x_shape!r}")
-    return shape
-
+def _settings(what: str, kernel_size, stride, padding, dilation) -> str:
+    return (f"{what} with kernel_size={kernel_size!r}, stride={stride!r}, padding={padding!r}, "
+            f"dilation={dilation!r}")

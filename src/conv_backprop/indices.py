@@ -14,11 +14,9 @@ whenever ``s`` does not divide the numerator (see :func:`seed002_bounds`).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._validation import as_pair
+from ._validation import as_int, as_pair
 from .conv import _check_backward
 from .shapes import AxisGeometry
 
@@ -32,11 +30,11 @@ __all__ = [
 
 
 def _axis(index, size, kernel_size, stride, padding, dilation, axis="height") -> AxisGeometry:
-    for name, v in dict(index=index, size=size, kernel_size=kernel_size, stride=stride,
-                        padding=padding, dilation=dilation).items():
-        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
-            raise TypeError(f"{name} must be an int; got {v!r}")
-    if axis not in ("height", "width"):
+    index, size, kernel_size, stride, padding, dilation = (
+        as_int(v, name) for name, v in dict(index=index, size=size, kernel_size=kernel_size,
+                                            stride=stride, padding=padding, dilation=dilation).items()
+    )
+    if not isinstance(axis, str) or axis not in ("height", "width"):
         raise ValueError(f"axis must be 'height' or 'width'; got {axis!r}")
     g = AxisGeometry(axis, size, kernel_size, stride, padding, dilation)
     if not g.valid:
@@ -54,11 +52,12 @@ def outputs_reached(index, size, kernel_size, stride=1, padding=0, dilation=1, *
     ``axis`` ("height" or "width") only names rows or columns in error messages.
     """
     g = _axis(index, size, kernel_size, stride, padding, dilation, axis)
+    index = as_int(index, "index")
     pairs = []
-    for a in range(kernel_size):
-        offset = index + padding - a * dilation
-        if offset >= 0 and offset % stride == 0 and offset // stride < g.output_size:
-            pairs.append((offset // stride, a))
+    for a in range(g.kernel_size):
+        offset = index + g.padding - a * g.dilation
+        if offset >= 0 and offset % g.stride == 0 and offset // g.stride < g.output_size:
+            pairs.append((offset // g.stride, a))
     return sorted(pairs)
 
 
@@ -70,9 +69,9 @@ def output_bounds(index, size, kernel_size, stride=1, padding=0, *, axis="height
     ``i_hi = min(n_out − 1, ⌊(index + padding)/stride⌋)``.
     """
     g = _axis(index, size, kernel_size, stride, padding, 1, axis)
-    q = index + padding
-    lo = -((kernel_size - 1 - q) // stride)  # ceil((q − k + 1) / s) with integer arithmetic
-    hi = q // stride
+    q = as_int(index, "index") + g.padding
+    lo = -((g.kernel_size - 1 - q) // g.stride)  # ceil((q − k + 1) / s) with integer arithmetic
+    hi = q // g.stride
     return max(0, lo), min(g.output_size - 1, hi)
 
 
@@ -81,16 +80,28 @@ def seed002_bounds(p, f_r, s) -> tuple[int, int]:
 
     ``i_lower = ⌊(p − f_r)/s + 1⌋``, ``i_upper = ⌊(p − 1)/s + 1⌋``. The lower bound should be
     a ceiling, and neither is clamped to the valid outputs; use :func:`seed002_bounds_corrected`.
+    ``p``, ``f_r`` and ``s`` are ints of at least 1.
     """
-    return int(np.floor((p - f_r) / s + 1)), int(np.floor((p - 1) / s + 1))
+    p, f_r, s = _seed002_args(p, f_r, s)
+    # ⌊(p − f_r)/s + 1⌋ = ⌊(p − f_r)/s⌋ + 1, in exact integer arithmetic (no float rounding)
+    return (p - f_r) // s + 1, (p - 1) // s + 1
+
+
+def _seed002_args(p, f_r, s, n_out=None):
+    """Seed 002's 1-based quantities: input row p, filter rows f_r, stride s (and n_out)."""
+    args = [as_int(p, "p", minimum=1), as_int(f_r, "f_r", minimum=1), as_int(s, "s", minimum=1)]
+    if n_out is not None:
+        args.append(as_int(n_out, "n_out", minimum=1))
+    return args
 
 
 def seed002_bounds_corrected(p, f_r, s, n_out) -> tuple[int, int]:
     """Seed 002's bounds corrected (1-based): solve ``1 ≤ p − (i − 1)·s ≤ f_r`` for integer i.
 
     ``i_lower = max(1, ⌈(p − f_r)/s⌉ + 1)``, ``i_upper = min(n_out, ⌊(p − 1)/s⌋ + 1)``;
-    ``i_lower > i_upper`` means input p reaches no output.
+    ``i_lower > i_upper`` means input p reaches no output. All four are ints of at least 1.
     """
+    p, f_r, s, n_out = _seed002_args(p, f_r, s, n_out)
     lower = -((f_r - p) // s) + 1  # ceil((p − f_r)/s) + 1
     upper = (p - 1) // s + 1
     return max(1, lower), min(n_out, upper)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_array, as_pair, check_ties
+from ._validation import as_array, as_pair, check_ties, is_int
 from .conv import conv2d_backward, conv2d_forward
 from .gradcheck import GradcheckResult, gradcheck
 from .pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
@@ -59,7 +59,7 @@ __all__ = [
 
 
 def _positive_int(value, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if not is_int(value):  # ints, numpy integers and 0-d integer arrays; never bools
         raise TypeError(f"{name} must be a positive int; got {value!r}")
     if value < 1:
         raise ValueError(f"{name} must be a positive int (1 or more); got {value!r}")
@@ -67,6 +67,8 @@ def _positive_int(value, name: str) -> int:
 
 
 def _positive_float(value, name: str, *, allow_zero: bool = False) -> float:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # a 0-d array counts as its number
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number; got {value!r}")
     if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):

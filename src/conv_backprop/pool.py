@@ -9,7 +9,9 @@ Padding must be at most half the kernel (PyTorch's rule), so each window holds a
 
 * Max pooling pads with −inf and sends each window's gradient to its maximum. With
   ``ties="first"`` the first maximum in row-major window order takes all of it (as PyTorch does);
-  with ``ties="split"`` the tied maxima share it equally.
+  with ``ties="split"`` the tied maxima share it equally. A NaN counts as the largest value, as
+  in PyTorch: a window holding one outputs NaN and its whole gradient goes to that NaN entry (to
+  the last NaN in row-major window order if it holds several, PyTorch's choice), in both modes.
 * Average pooling pads with zeros that count in the divisor (PyTorch's default,
   ``count_include_pad=True``): every entry of a window receives ``dout / (HH·WW)``.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_array, as_pair, check_shape, check_ties, compute_dtype
+from ._validation import as_array, as_pair, check_memory, check_shape, check_ties, compute_dtype
 from .im2col import crop_padding, offset_slices, pad_spatial
 from .shapes import Geometry, window_geometry
 
@@ -34,8 +36,13 @@ __all__ = [
 ]
 
 
-def _pool_setup(x, kernel_size, stride, padding, dout=None):
+_NO_DOUT = object()  # forward passes have no dout (None is refused as a dout: it is a mistake)
+
+
+def _pool_setup(x, kernel_size, stride, padding, dout=_NO_DOUT):
     x = as_array(x, "x", 4, "(N, C, H, W)")
+    if dout is not _NO_DOUT:  # converted first: a list is then as good as an array
+        dout = as_array(dout, "dout", 4, "(N, C, H_out, W_out)")
     if min(x.shape) < 1:
         raise ValueError(f"x must have no empty axis; got shape {x.shape}")
     k = as_pair(kernel_size, "kernel_size", minimum=1)
@@ -48,14 +55,20 @@ def _pool_setup(x, kernel_size, stride, padding, dout=None):
             f"got padding={padding!r} with kernel_size={kernel_size!r}"
         )
     geom = window_geometry(x.shape, k, s, p, 1, what=f"kernel_size={kernel_size!r}")
-    arrays = (x,) if dout is None else (x, dout)
-    dtype = compute_dtype(*arrays)
-    if dout is not None:
-        dout = as_array(dout, "dout", 4, "(N, C, H_out, W_out)")
+    if dout is _NO_DOUT:
+        dout = None
+        dtype = compute_dtype(x)
+    else:
         check_shape(dout, "dout", (*x.shape[:2], *geom.output_shape),
                     "(N, C, H_out, W_out), the shape of the forward output")
         dtype = compute_dtype(x, dout)
         dout = dout.astype(dtype, copy=False)
+    N, C = x.shape[:2]
+    arrays = [("an output", (N, C, *geom.output_shape))]
+    if p != (0, 0):  # a huge kernel_size allows a huge padding (at most kernel_size // 2)
+        arrays.append(("a padded input", (N, C, geom.height.padded_size, geom.width.padded_size)))
+    check_memory(arrays, dtype.itemsize, f"x of shape {x.shape} with kernel_size={kernel_size!r}, "
+                                         f"stride={stride!r}, padding={padding!r}")
     return x.astype(dtype, copy=False), dout, geom, p
 
 
@@ -71,6 +84,7 @@ def maxpool2d_forward(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     """Max pooling: x (N, C, H, W) → out (N, C, H_out, W_out), the maximum of each window.
 
     ``stride`` defaults to ``kernel_size``; padding is −inf and at most ``kernel_size // 2``.
+    A window holding a NaN outputs NaN (PyTorch's rule).
 
     Derived in ``notebooks/07-pooling-backprop.ipynb``.
     """
@@ -95,7 +109,9 @@ def maxpool2d_backward(dout, x, kernel_size, stride=None, padding=0, ties="first
     x : (N, C, H, W) forward input.
     kernel_size, stride, padding : as in :func:`maxpool2d_forward`.
     ties : "first" — the first maximum in row-major window order takes the whole gradient
-        (PyTorch's rule); "split" — tied maxima share it equally.
+        (PyTorch's rule); "split" — tied maxima share it equally. Either way, a window holding a
+        NaN sends its whole gradient to its NaN entry (the last one in row-major order if there
+        are several), as PyTorch does.
 
     Returns
     -------
@@ -111,9 +127,13 @@ def maxpool2d_backward(dout, x, kernel_size, stride=None, padding=0, ties="first
     hit = np.empty(out.shape, dtype=bool)  # reused buffers: no temporaries per offset
     routed = np.empty(out.shape, dtype=x.dtype)
     finite = bool(np.isfinite(dout).all())
+    # A window holding a NaN has the maximum NaN (np.maximum propagates it); NaN equals nothing,
+    # so those windows are left out below and routed to their NaN entry at the end.
+    nan_windows = np.isnan(out)
+    has_nan = bool(nan_windows.any())
     if ties == "first":
         # Visit offsets in row-major window order; the first one equal to the max takes it all.
-        free = np.ones(out.shape, dtype=bool)  # windows whose gradient is not routed yet
+        free = ~nan_windows  # windows whose gradient is not routed yet
         for _, _, rows, cols in offset_slices(geom):
             np.equal(xpad[:, :, rows, cols], out, out=hit)
             hit &= free
@@ -123,10 +143,21 @@ def maxpool2d_backward(dout, x, kernel_size, stride=None, padding=0, ties="first
         count = np.zeros(out.shape, dtype=x.dtype)
         for _, _, rows, cols in offset_slices(geom):
             count += xpad[:, :, rows, cols] == out
+        if has_nan:
+            count[nan_windows] = 1  # no entry equals NaN; 1 only avoids dividing by zero
         share = dout / count
         for _, _, rows, cols in offset_slices(geom):
             np.equal(xpad[:, :, rows, cols], out, out=hit)
             dxpad[:, :, rows, cols] += _masked(share, hit, routed, finite)
+    if has_nan:
+        # PyTorch's rule, whatever ``ties``: a NaN replaces the running maximum, so the last NaN
+        # in row-major window order is the one that takes the window's whole gradient.
+        free = nan_windows
+        for _, _, rows, cols in reversed(list(offset_slices(geom))):
+            np.isnan(xpad[:, :, rows, cols], out=hit)
+            hit &= free
+            free ^= hit
+            dxpad[:, :, rows, cols] += _masked(dout, hit, routed, finite)
     return np.ascontiguousarray(crop_padding(dxpad, p))
 
 
@@ -175,7 +206,10 @@ def maxpool2d_backward_naive(dout, x, kernel_size, stride=None, padding=0, ties=
                 for j in range(W_out):
                     rows, cols = _window_slices(i, j, geom)
                     window = xpad[n, c, rows, cols]
-                    winners = np.argwhere(window == window.max())  # row-major order
+                    if np.isnan(window).any():  # NaN is the maximum; the last NaN takes it all
+                        winners = np.argwhere(np.isnan(window))[-1:]
+                    else:
+                        winners = np.argwhere(window == window.max())  # row-major order
                     if ties == "first":
                         winners = winners[:1]
                     for a, b in winners:

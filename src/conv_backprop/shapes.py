@@ -14,11 +14,10 @@ never meet the kernel, so the forward pass ignores them and their gradient is ze
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from functools import cached_property
 
-from ._validation import as_pair
+from ._validation import as_int, as_pair, is_int
 
 __all__ = ["AxisGeometry", "Geometry", "conv_output_size", "explain_geometry"]
 
@@ -45,6 +44,14 @@ class AxisGeometry:
     stride: int
     padding: int
     dilation: int
+
+    def __post_init__(self):
+        # Any integer is accepted (invalid values are explained by ``reason``, not raised); the
+        # fields are stored as Python ints, so numpy integers cannot overflow in the arithmetic.
+        if not isinstance(self.axis, str) or self.axis not in ("height", "width"):
+            raise ValueError(f"axis must be 'height' or 'width'; got {self.axis!r}")
+        for name in ("size", "kernel_size", "stride", "padding", "dilation"):
+            object.__setattr__(self, name, as_int(getattr(self, name), name))
 
     @property
     def padded_size(self) -> int:
@@ -97,9 +104,12 @@ class AxisGeometry:
 
     @property
     def unused(self) -> int:
+        # The last window starts at (output_size − 1)·stride = stride·⌊(padded − extent)/stride⌋
+        # and ends at that + extent, so the remainder of that floor division is what is left over:
+        # O(1), however many windows there are (never builds ``starts``).
         if not self.valid:
             return 0
-        return self.padded_size - (self.starts[-1] + self.extent)
+        return (self.padded_size - self.extent) % self.stride
 
     def formula(self) -> str:
         """The output-size formula with the numbers filled in."""
@@ -197,7 +207,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     5
     """
     args = dict(size=size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
-    all_int = all(isinstance(v, numbers.Integral) for v in args.values())
+    all_int = all(is_int(v) for v in args.values())  # 0-d integer arrays count as ints
     as_pair(size, "size", minimum=1)
     as_pair(kernel_size, "kernel_size", minimum=1)
     as_pair(stride, "stride", minimum=1)
