@@ -600,3 +600,65 @@ def test_random_control_sweep_never_fails_unexpectedly(factory):
             w.value = not w.value
         assert "error" not in e.state, (name, w.value, e.message)
         assert (e.message == "") == bool(e.state.get("valid", False))
+
+
+@pytest.mark.parametrize("factory,settings,error,message", [
+    # indices outside their axis: named, with the valid range (never an IndexError while drawing)
+    (ex.fan_in_explorer, dict(n=5), ValueError, "n must be an index into the batch, 0 ≤ n < 2; got 5"),
+    (ex.fan_in_explorer, dict(f=2), ValueError, "f must be an index into the filters, 0 ≤ f < 2; got 2"),
+    (ex.fan_in_explorer, dict(i=5), ValueError,
+     "i must be an index into the output rows (5×5 with these settings), 0 ≤ i < 5; got 5"),
+    (ex.fan_in_explorer, dict(j=-1), ValueError, "0 ≤ j < 5; got -1"),
+    (ex.fan_in_explorer, dict(n=1.0), TypeError, "n must be an int index into the batch, 0 ≤ n < 2; got 1.0"),
+    (ex.fan_out_explorer, dict(c=4), ValueError, "c must be an index into the input channels, 0 ≤ c < 2; got 4"),
+    (ex.fan_out_explorer, dict(p=5), ValueError, "p must be an index into the input rows, 0 ≤ p < 5; got 5"),
+    (ex.fan_out_explorer, dict(q=-2), ValueError, "q must be an index into the input columns, 0 ≤ q < 5; got -2"),
+    (ex.dw_explorer, dict(a=10), ValueError, "a must be an index into the kernel rows, 0 ≤ a < 3; got 10"),
+    (ex.dw_explorer, dict(b=3), ValueError, "b must be an index into the kernel columns, 0 ≤ b < 3; got 3"),
+    (ex.dw_explorer, dict(c=2), ValueError, "c must be an index into the input channels, 0 ≤ c < 2; got 2"),
+    (ex.dw_explorer, dict(f=7), ValueError, "f must be an index into the filters, 0 ≤ f < 2; got 7"),
+    (ex.dw_explorer, dict(pair=18), ValueError, "0 ≤ pair < 18; got 18"),
+    (ex.sliding_window_explorer, dict(step=25), ValueError, "step must be an index into the outputs"),
+    (ex.flipped_kernel_explorer, dict(step=25), ValueError, "0 ≤ step < 25; got 25"),
+    (ex.im2col_explorer, dict(column=9), ValueError, "0 ≤ column < 9; got 9"),
+    (ex.pooling_explorer, dict(window=9), ValueError, "0 ≤ window < 9; got 9"),
+    # choices, flags, sizes, geometry, seeds and Play intervals
+    (ex.pooling_explorer, dict(mode="median"), ValueError, "mode must be 'max' or 'average'; got 'median'"),
+    (ex.pooling_explorer, dict(mode=None), TypeError, "mode must be 'max' or 'average'; got None"),
+    (ex.pooling_explorer, dict(ties="last"), ValueError, "ties must be 'first' or 'split'; got 'last'"),
+    (ex.pooling_explorer, dict(integer_input="no"), TypeError, "integer_input must be True or False; got 'no'"),
+    (ex.pooling_explorer, dict(H=0), ValueError, "H must be at least 1; got 0"),
+    (ex.pooling_explorer, dict(kernel=2.0), TypeError, "kernel must be a positive int; got 2.0"),
+    (ex.sliding_window_explorer, dict(H=0), ValueError, "H must be at least 1; got 0"),
+    (ex.flipped_kernel_explorer, dict(WW=-1), ValueError, "WW must be at least 1; got -1"),
+    (ex.im2col_explorer, dict(C=0), ValueError, "C must be at least 1; got 0"),
+    (ex.sliding_window_explorer, dict(stride=0), ValueError, "stride must be a positive int; got 0"),
+    (ex.fan_in_explorer, dict(stride=True), TypeError, "stride must be a positive int; got True"),
+    (ex.fan_out_explorer, dict(padding=-1), ValueError, "padding must be a non-negative int (0 or more); got -1"),
+    (ex.dw_explorer, dict(dilation=0), ValueError, "dilation must be a positive int; got 0"),
+    (ex.im2col_explorer, dict(padding=0.5), TypeError, "padding must be a non-negative int (0 or more); got 0.5"),
+    (ex.fan_in_explorer, dict(seed=-1), ValueError, "seed (the seed of the demo values) must be a non-negative int"),
+    (ex.pooling_explorer, dict(seed="a"), TypeError, "seed (the seed of the demo values)"),
+    (ex.dw_explorer, dict(interval=0), ValueError, "interval (milliseconds per Play step) must be a positive int; got 0"),
+    (ex.sliding_window_explorer, dict(interval=-5), ValueError, "interval (milliseconds per Play step)"),
+])
+def test_bad_constructor_arguments_raise_a_named_error(factory, settings, error, message):
+    with pytest.raises(error) as info:
+        factory(**settings)
+    assert message in str(info.value)
+
+
+def test_valid_edge_settings_are_accepted():
+    # the last index of every axis, sizes beyond a slider's default range, the "avg" spelling
+    e = ex.fan_in_explorer(n=1, f=1, i=4, j=4)
+    assert e.state["index"] == (1, 1, 4, 4) and e.message == ""
+    e = ex.dw_explorer(f=1, c=1, a=2, b=2, pair=17)
+    assert e.state["weight"] == (1, 1, 2, 2) and e.value("pair") == 17
+    e = ex.fan_out_explorer(c=1, p=4, q=4, stride=4)
+    assert e.state["pixel"] == (1, 4, 4) and e.value("stride") == 4
+    assert ex.pooling_explorer(mode="avg").value("mode") == "average"
+    assert ex.pooling_explorer(integer_input=0).value("integer_input") is False
+    assert ex.flipped_kernel_explorer(step=24).state["current"] == (4, 4)
+    # an output index cannot be checked against an invalid geometry: the setting is explained
+    e = ex.fan_in_explorer(H=3, W=3, HH=3, WW=3, padding=0, dilation=2, i=3)
+    assert "overhangs" in e.message

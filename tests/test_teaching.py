@@ -372,6 +372,71 @@ def test_unsafe_notebooks_are_refused_with_the_cell_named(tmp_path):
         student.write_student_edition(tmp_path / "missing", tmp_path / "elsewhere")
 
 
+def _learner_answer(out):
+    """A learner's answer in the student copy (the file the tool must never overwrite)."""
+    target = out / "01-tiny.ipynb"
+    mine = nbformat.read(target, as_version=4)
+    mine.cells[2].source = mine.cells[2].source.replace(
+        'raise NotImplementedError("my_f: replace this line with your answer")', "return x + 1")
+    nbformat.write(mine, target)
+    return target, target.read_text()
+
+
+@pytest.mark.parametrize("record", ["[]", '"a string"', "3", "{not json", '{"01-tiny.ipynb": 5}'])
+def test_a_manifest_that_is_not_a_record_is_refused_with_the_way_out(tmp_path, capsys, record):
+    folder, out = _teacher_folder(tmp_path), tmp_path / "student"
+    student.write_student_edition(folder, out)
+    target, learner = _learner_answer(out)
+    (out / student.MANIFEST).write_text(record)
+    assert student.main(["--notebooks", str(folder), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "is not the record this tool keeps" in err and "Nothing was written" in err
+    assert f"mv {out / student.MANIFEST}" in err and "Traceback" not in err
+    assert target.read_text() == learner
+    assert (out / student.MANIFEST).read_text() == record
+
+
+def test_out_naming_a_file_is_refused(tmp_path, capsys):
+    folder, out = _teacher_folder(tmp_path), tmp_path / "student.txt"
+    out.write_text("not a folder")
+    assert student.main(["--notebooks", str(folder), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"--out {str(out)!r} is a file, not a folder; nothing was written" in err
+    assert out.read_text() == "not a folder"
+    assert student.main(["--notebooks", str(out), "--out", str(tmp_path / "s")]) == 1
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_a_folder_where_a_notebook_goes_is_refused(tmp_path, capsys):
+    folder, out = _teacher_folder(tmp_path), tmp_path / "student"
+    (out / "01-tiny.ipynb").mkdir(parents=True)
+    (out / "01-tiny.ipynb" / "keep.txt").write_text("mine")
+    for force in ([], ["--force"]):
+        assert student.main(["--notebooks", str(folder), "--out", str(out), *force]) == 1
+        err = capsys.readouterr().err
+        assert "there is a folder, not a notebook" in err and str(out / "01-tiny.ipynb") in err
+        assert (out / "01-tiny.ipynb" / "keep.txt").read_text() == "mine"
+        assert not (out / student.MANIFEST).exists()
+
+
+def test_a_missing_manifest_explains_the_safe_way_and_does_not_suggest_force(tmp_path, capsys):
+    folder, out = _teacher_folder(tmp_path), tmp_path / "student"
+    student.write_student_edition(folder, out)
+    target, learner = _learner_answer(out)
+    (out / student.MANIFEST).unlink()
+    assert student.main(["--notebooks", str(folder), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "--force" not in err
+    assert f"has no {student.MANIFEST}, the record this tool keeps of the copies it wrote" in err
+    assert f"mv {out} {out}-old" in err and "--out DIR" in err
+    assert target.read_text() == learner
+    # an unedited copy needs no record: it is identical to the new one and is left alone
+    target.unlink()
+    assert student.write_student_edition(folder, out) == ["01-tiny.ipynb"]
+    (out / student.MANIFEST).unlink()
+    assert student.write_student_edition(folder, out) == []
+
+
 # ----------------------------------------------------------------------------- site and slides
 
 

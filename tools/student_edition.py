@@ -28,7 +28,12 @@ Learners' work is never overwritten. ``student/.student-edition.json`` records t
 each notebook this tool wrote. A target that exists and differs both from that record and from
 the new copy has been edited (by a learner, or by JupyterLab saving it): then nothing at all is
 written, and the message lists the files and how to proceed (move the folder away, write to
-another ``--out`` folder, or ``--force`` to discard the edits).
+another ``--out`` folder, or ``--force`` to discard the edits). Without that record (a folder made
+by hand, or the file deleted) the tool cannot tell a learner's edits from an older copy, so it
+keeps every notebook that differs and explains the safe way on (move the folder away and run
+again), without suggesting ``--force``. A record that is not one this tool wrote, an ``--out``
+that is a file, or a folder where a notebook should be are refused the same way: a message, exit
+status 1, nothing written.
 
 Usage::
 
@@ -75,6 +80,8 @@ class Conversion:
 def find_notebooks(folder: Path) -> list[Path]:
     """The course notebooks in ``folder`` (names ``NN-*.ipynb``), sorted by number."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise StudentEditionError(f"notebooks folder {str(folder)!r} is a file, not a folder")
     if not folder.is_dir():
         raise StudentEditionError(f"notebooks folder {str(folder)!r} does not exist")
     found = sorted(p for p in folder.iterdir() if NOTEBOOK_NAME.match(p.name))
@@ -185,23 +192,64 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _read_manifest(path: Path) -> dict | None:
+    """The record of the copies this tool wrote (notebook name → SHA-256), or None when there is
+    none. Raises :class:`StudentEditionError` when the file is not such a record."""
+    if not path.exists() and not path.is_symlink():
+        return None
+    problem = None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        problem = "it is a folder"
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = f"it cannot be read ({exc})"
+    except ValueError as exc:
+        problem = f"it is not valid JSON ({exc})"
+    else:
+        if not isinstance(data, dict):
+            problem = f"it holds a JSON {type(data).__name__}, not an object"
+        elif not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            problem = "some of its entries are not notebook name → SHA-256 text"
+    if problem is None:
+        return data
+    raise StudentEditionError(
+        f"{path} is not the record this tool keeps: {problem}. That file should be a JSON object "
+        f"mapping each student notebook's name to the SHA-256 of the copy this tool wrote; it is "
+        f"how the tool tells its own copies from notebooks a learner has edited. Nothing was "
+        f"written. If nobody edited it on purpose, move it away (`mv {path} {path}.bad`) and run "
+        f"again: without a record, every existing notebook that differs from its new copy is kept "
+        f"and listed, never overwritten.")
+
+
 def write_student_edition(notebooks: Path, out: Path, *, force: bool = False) -> list[str]:
     """Write the student copies of every ``NN-*.ipynb`` in ``notebooks`` into ``out``.
 
     Returns the names written or refreshed. Raises :class:`StudentEditionError` and writes
-    nothing when a target was edited since this tool wrote it (unless ``force``), or when a
-    notebook cannot be converted safely.
+    nothing when a target was edited since this tool wrote it (unless ``force``), when a
+    notebook cannot be converted safely, when
+    ``out`` is a file, when a target notebook's path is a folder, or when the record in
+    ``out/.student-edition.json`` is not one this tool wrote.
     """
     notebooks, out = Path(notebooks), Path(out)
+    if out.exists() and not out.is_dir():
+        raise StudentEditionError(f"--out {str(out)!r} is a file, not a folder; nothing was written. "
+                                  f"Give the folder the student notebooks go into (it is created "
+                                  f"if it does not exist), e.g. --out student")
     if notebooks.resolve() == out.resolve():
         raise StudentEditionError(f"--out {str(out)!r} is the teacher's notebooks folder; "
                                   "the student edition must go elsewhere")
     conversions = [convert_notebook(p) for p in find_notebooks(notebooks)]
+    folders = [out / c.name for c in conversions if (out / c.name).is_dir()]
+    if folders:
+        names = "\n  ".join(str(p) for p in folders)
+        raise StudentEditionError(
+            f"not writing the student edition: where these notebooks go there is a folder, not a "
+            f"notebook:\n  {names}\nNothing was written. Move or rename those folders, or write "
+            f"elsewhere with --out DIR.")
     manifest_path = out / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, ValueError):
-        manifest = {}
+    recorded = _read_manifest(manifest_path)
+    manifest = dict(recorded or {})
     edited = []
     for conv in conversions:
         target = out / conv.name
@@ -211,6 +259,18 @@ def write_student_edition(notebooks: Path, out: Path, *, force: bool = False) ->
         if current in (_sha(conv.text.encode()), manifest.get(conv.name)):
             continue
         edited.append(target)
+    if edited and recorded is None and not force:
+        # No record: these may be a learner's work or copies made before; --force would be a
+        # guess, so the message does not offer it.
+        names = "\n  ".join(str(p) for p in edited)
+        raise StudentEditionError(
+            f"not writing the student edition: these notebooks exist and differ from the new "
+            f"copies:\n  {names}\nand {out} has no {MANIFEST}, the record this tool keeps of the "
+            f"copies it wrote. Without it the tool cannot tell whether they differ because a "
+            f"learner worked in them or because the teacher's notebooks changed since they were "
+            f"made. Nothing was changed. The safe way on: move the folder away "
+            f"(`mv {out} {out}-old`) and run again, then copy any learner's answers across from "
+            f"{out}-old; or write the new edition elsewhere with --out DIR.")
     if edited and not force:
         names = "\n  ".join(str(p) for p in edited)
         raise StudentEditionError(
@@ -245,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
         written = write_student_edition(args.notebooks, args.out, force=args.force)
     except StudentEditionError as exc:
         print(f"student_edition: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a folder that cannot be created, a file that cannot be written, …
+        print(f"student_edition: could not write the student edition: {exc}", file=sys.stderr)
         return 1
     total = len(find_notebooks(args.notebooks))
     print(f"student_edition: {len(written)} of {total} notebooks written to {args.out}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checking import Case, CheckReport, check_function
+from .checking import Case, CheckReport, check_function, checker
 
 __all__ = [
     "solution_padded_shape",
@@ -37,6 +37,7 @@ def _reference_padded_shape(x_shape, padding):
     return tuple(np.pad(np.zeros(x_shape), ((0, 0), (0, 0), (padding, padding), (padding, padding))).shape)
 
 
+@checker
 def check_padded_shape(learner) -> CheckReport:
     """Check ``learner(x_shape, padding) -> (N, C, H_pad, W_pad)`` on hidden cases."""
     cases = [
@@ -63,6 +64,7 @@ def _reference_pad(x, padding):
     return np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
 
 
+@checker
 def check_pad(learner) -> CheckReport:
     """Check ``learner(x, padding) -> xpad`` on hidden random inputs."""
     rng = np.random.default_rng(0)
@@ -98,6 +100,7 @@ def _reference_seed002_row(i, r, stride):
     return labels.index(one_based_row)
 
 
+@checker
 def check_seed002_row(learner) -> CheckReport:
     """Check ``learner(i, r, stride) -> 0-based row`` for 1-based seed-002 indices on hidden cases."""
     cases = [

@@ -5,7 +5,7 @@ All indices are 0-based and along one axis (rows); columns work the same way.
 
 from __future__ import annotations
 
-from .checking import Case, CheckReport, check_function
+from .checking import Case, CheckReport, check_function, checker
 from ..shapes import explain_geometry
 
 __all__ = [
@@ -52,6 +52,7 @@ def _ref_output_size(size, kernel_size, stride, padding, dilation):
     return sum(1 for start in range(0, padded, stride) if start + last_tap < padded)
 
 
+@checker
 def check_output_size(learner) -> CheckReport:
     """Check ``learner(size, kernel_size, stride, padding, dilation) -> int``."""
     return check_function("output size", learner, _ref_output_size, _cases(), atol=0, rtol=0)
@@ -70,6 +71,7 @@ def _ref_window_starts(size, kernel_size, stride, padding, dilation):
     return list(explain_geometry(size, kernel_size, stride, padding, dilation).height.starts)
 
 
+@checker
 def check_window_starts(learner) -> CheckReport:
     """Check ``learner(size, kernel_size, stride, padding, dilation) -> list of starts``."""
     return check_function("window starts", learner, _ref_window_starts, _cases(), atol=0, rtol=0)
@@ -89,6 +91,7 @@ def _ref_window_rows(i, kernel_size, stride, dilation):
     return list(range(start, start + dilation * (kernel_size - 1) + 1, dilation))
 
 
+@checker
 def check_window_rows(learner) -> CheckReport:
     """Check ``learner(i, kernel_size, stride, dilation) -> list of padded row indices``."""
     cases = [
@@ -123,6 +126,7 @@ def _ref_unused_rows(size, kernel_size, stride, padding, dilation):
     return padded - 1 - max(read)
 
 
+@checker
 def check_unused_rows(learner) -> CheckReport:
     """Check ``learner(size, kernel_size, stride, padding, dilation) -> int``."""
     return check_function("unused rows", learner, _ref_unused_rows, _cases(), atol=0, rtol=0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checking import Case, CheckReport, check_function
+from .checking import Case, CheckReport, check_function, checker
 from ..conv import conv2d_forward_naive
 
 __all__ = [
@@ -47,6 +47,7 @@ def _ref_output_shape(x_shape, w_shape, stride, padding, dilation):
     return tuple(conv2d_forward_naive(x, w, np.zeros(w_shape[0]), stride, padding, dilation).shape)
 
 
+@checker
 def check_output_shape(learner) -> CheckReport:
     """Check ``learner(x_shape, w_shape, stride, padding, dilation) -> (N, F, H_out, W_out)``."""
     cases = [
@@ -83,6 +84,7 @@ def _ref_one_output(xpad, w, b, n, f, i, j, stride, dilation):
     return float(total)
 
 
+@checker
 def check_one_output(learner) -> CheckReport:
     """Check ``learner(xpad, w, b, n, f, i, j, stride, dilation) -> float``."""
     def case(desc, seed, xpad_shape, w_shape, n, f, i, j, stride, dilation):
@@ -123,6 +125,7 @@ def _ref_tap_met(q, i, kernel_size, stride, padding, dilation):
     return None
 
 
+@checker
 def check_tap_met(learner) -> CheckReport:
     """Check ``learner(q, i, kernel_size, stride, padding, dilation) -> int or None``."""
     def ref(*args):
@@ -133,6 +136,7 @@ def check_tap_met(learner) -> CheckReport:
         def call(*args):
             got = fn(*args)
             return -1 if got is None else got
+        call.__wrapped__ = fn  # reports name the learner's own parameters
         return call
 
     cases = [
@@ -167,6 +171,7 @@ def solution_conv_forward(x, w, b, stride, padding, dilation):
     return out
 
 
+@checker
 def check_conv_forward(learner) -> CheckReport:
     """Check ``learner(x, w, b, stride, padding, dilation) -> out`` against the naive loops."""
     def case(desc, seed, x_shape, w_shape, stride, padding, dilation):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checking import Case, CheckReport, check_function
+from .checking import Case, CheckReport, ResultError, _fmt, check_function, checker
 from ..conv import conv2d_backward_naive
 from ..indices import output_bounds, outputs_reached
 
@@ -56,6 +56,7 @@ def _ref_outputs_reached(q, size, kernel_size, stride, padding):
     return [tuple(p) for p in outputs_reached(q, size, kernel_size, stride, padding)]
 
 
+@checker
 def check_outputs_reached(learner) -> CheckReport:
     """Check ``learner(q, size, kernel_size, stride, padding) -> [(i, a), ...]``."""
     def as_array(fn):
@@ -63,10 +64,15 @@ def check_outputs_reached(learner) -> CheckReport:
             got = fn(*args)
             if got is None:
                 return None
-            pairs = list(got)
-            if not all(np.ndim(p) == 1 and len(p) == 2 for p in pairs):
-                raise TypeError(f"expected a list of (i, a) pairs, got {pairs!r}")
-            return np.asarray(pairs, dtype=float).reshape(-1, 2)
+            try:
+                pairs = list(got)
+                ok = all(np.ndim(p) == 1 and len(p) == 2 for p in pairs)
+            except Exception:  # noqa: BLE001 — not iterable, or items without a length
+                ok = False
+            if not ok:
+                raise ResultError(f"result: expected a list of (i, a) pairs, got {_fmt(got)}")
+            return np.asarray(pairs).reshape(-1, 2)  # compare() then checks these are numbers
+        call.__wrapped__ = fn  # reports name the learner's own parameters
         return call
 
     cases = [Case(d, a) for d, a in _ONE_AXIS]
@@ -90,6 +96,7 @@ def solution_bounds(q, size, kernel_size, stride, padding):
     return (max(0, lo), min(n_out - 1, hi))
 
 
+@checker
 def check_bounds(learner) -> CheckReport:
     """Check ``learner(q, size, kernel_size, stride, padding) -> (i_lo, i_hi)``."""
     cases = [Case(d, a) for d, a in _ONE_AXIS]
@@ -121,6 +128,7 @@ def _ref_dx_1d(dout, w, x_size, stride, padding):
     return dx.reshape(-1)
 
 
+@checker
 def check_dx_1d(learner) -> CheckReport:
     """Check ``learner(dout, w, x_size, stride, padding) -> dx`` (1-D)."""
     rng = np.random.default_rng(3)
@@ -171,6 +179,7 @@ def _ref_conv_dx(dout, x, w, stride, padding, dilation):
     return conv2d_backward_naive(dout, x, w, stride, padding, dilation)[0]
 
 
+@checker
 def check_conv_dx(learner) -> CheckReport:
     """Check ``learner(dout, x, w, stride, padding, dilation) -> dx`` against the naive loops."""
     rng = np.random.default_rng(4)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checking import Case, CheckReport, check_function
+from .checking import Case, CheckReport, check_function, checker
 from ..conv import conv2d_backward_naive
 
 __all__ = [
@@ -51,6 +51,7 @@ def solution_db(dout):
     return dout.sum(axis=(0, 2, 3))
 
 
+@checker
 def check_db(learner) -> CheckReport:
     """Check ``learner(dout) -> db``."""
     rng = np.random.default_rng(5)
@@ -85,6 +86,11 @@ def solution_dw_entry(dout, x, f, c, a, b, stride, padding, dilation):
     return total
 
 
+def _case_key(dout, x, f, c, a, b):
+    return (np.shape(dout), np.shape(x), f, c, a, b)
+
+
+@checker
 def check_dw_entry(learner) -> CheckReport:
     """Check ``learner(dout, x, f, c, a, b, stride, padding, dilation) -> float``."""
     rng = np.random.default_rng(6)
@@ -93,12 +99,13 @@ def check_dw_entry(learner) -> CheckReport:
         _SETTINGS, [(1, 2, 0, 0), (0, 1, 2, 1), (3, 0, 1, 2), (2, 1, 2, 2), (1, 0, 1, 1)]
     ):
         dout, x, w = _problem(rng, xs, ws, s, p, d)
-        kernel_shapes[id(dout)] = ws
+        kernel_shapes[_case_key(dout, x, f, c, a, b)] = ws
         cases.append(Case(f"{desc}; entry dw[{f}, {c}, {a}, {b}]", (dout, x, f, c, a, b, s, p, d)))
 
     def reference(dout, x, f, c, a, b, s, p, d):
-        # The naive loops' full dw (it needs the kernel's shape, which the case remembers).
-        w = np.zeros(kernel_shapes[id(dout)])
+        # The naive loops' full dw (it needs the kernel's shape, which the case remembers; the
+        # reference gets a copy of the case's arrays, so it is found by shapes and entry).
+        w = np.zeros(kernel_shapes[_case_key(dout, x, f, c, a, b)])
         return conv2d_backward_naive(dout, x, w, s, p, d)[1][f, c, a, b]
 
     return check_function("one entry of dw", learner, reference, cases)
@@ -126,6 +133,7 @@ def solution_conv_dw(dout, x, kernel_size, stride, padding, dilation):
     return dw
 
 
+@checker
 def check_conv_dw(learner) -> CheckReport:
     """Check ``learner(dout, x, kernel_size, stride, padding, dilation) -> dw``."""
     rng = np.random.default_rng(7)
@@ -171,6 +179,7 @@ def solution_conv_backward(dout, x, w, stride, padding, dilation):
     return dxpad[:, :, padding : padding + H, padding : padding + W], dw, db
 
 
+@checker
 def check_conv_backward(learner) -> CheckReport:
     """Check ``learner(dout, x, w, stride, padding, dilation) -> (dx, dw, db)``."""
     rng = np.random.default_rng(8)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv as _conv
-from .checking import Case, CheckReport, check_function, int_pair
+from .checking import Case, CheckReport, check_function, checker, int_pair
 
 __all__ = [
     "solution_rotated_tap",
@@ -41,6 +41,7 @@ def solution_rotated_tap(a, b, HH, WW):
     return (HH - 1 - a, WW - 1 - b)
 
 
+@checker
 def check_rotated_tap(learner) -> CheckReport:
     """Check ``learner(a, b, HH, WW) -> (a_rot, b_rot)`` on square and non-square kernels."""
     cases = [
@@ -74,6 +75,7 @@ def solution_zero_insert(dout, stride):
     return out
 
 
+@checker
 def check_zero_insert(learner) -> CheckReport:
     """Check ``learner(dout, stride)`` against :func:`solution_zero_insert`."""
     rng = np.random.default_rng(501)
@@ -121,6 +123,7 @@ def _flipped_input_reference(dout, x_shape, kernel_size, stride, padding):
     return _conv.flipped_kernel_input(dout, x_shape, kernel_size, stride, padding)
 
 
+@checker
 def check_flipped_input(learner) -> CheckReport:
     """Check ``learner(dout, x_shape, kernel_size, stride, padding)`` against
     :func:`conv_backprop.flipped_kernel_input`."""
@@ -175,6 +178,7 @@ def _dx_reference(dout, w, x_shape, stride, padding):
     return _conv.conv2d_backward_naive(dout, x, w, stride, padding)[0]
 
 
+@checker
 def check_dx_flipped(learner) -> CheckReport:
     """Check ``learner(dout, w, x_shape, stride, padding) -> dx`` against the naive loops."""
     rng = np.random.default_rng(503)
@@ -232,6 +236,7 @@ def _conv_matrix_reference(w, x_hw, stride, padding):
     return out.reshape(H * W, -1).T
 
 
+@checker
 def check_conv_matrix(learner) -> CheckReport:
     """Check ``learner(w, x_hw, stride, padding) -> C`` column by column."""
     rng = np.random.default_rng(504)

@@ -15,7 +15,7 @@ import numpy as np
 from .. import conv as _conv
 from ..im2col import col2im as _col2im
 from ..im2col import im2col as _im2col
-from .checking import Case, CheckReport, check_function, int_pair
+from .checking import Case, CheckReport, check_function, checker, int_pair
 
 __all__ = [
     "solution_im2col_position",
@@ -62,6 +62,7 @@ def _im2col_position_reference(n, c, i, j, a, b, C, HH, WW, H_out, W_out):
     raise AssertionError("reference search failed")  # pragma: no cover
 
 
+@checker
 def check_im2col_position(learner) -> CheckReport:
     """Check ``learner(n, c, i, j, a, b, C, HH, WW, H_out, W_out) -> (row, col)``."""
     cases = [
@@ -108,6 +109,7 @@ def _x_cases(rng):
     ]
 
 
+@checker
 def check_im2col(learner) -> CheckReport:
     """Check ``learner(x, kernel_size, stride, padding) -> cols`` against :func:`conv_backprop.im2col`."""
     rng = np.random.default_rng(601)
@@ -137,6 +139,7 @@ def solution_col2im(cols, x_shape, kernel_size, stride, padding):
     return xpad[:, :, ph : ph + H, pw : pw + W]
 
 
+@checker
 def check_col2im(learner) -> CheckReport:
     """Check ``learner(cols, x_shape, kernel_size, stride, padding)`` against :func:`conv_backprop.col2im`."""
     rng = np.random.default_rng(602)
@@ -168,6 +171,7 @@ def solution_conv_backward_matmul(dout, x, w, stride, padding):
     return dx, dw, D.sum(axis=1)
 
 
+@checker
 def check_conv_backward_matmul(learner) -> CheckReport:
     """Check ``learner(dout, x, w, stride, padding) -> (dx, dw, db)`` against the naive loops."""
     rng = np.random.default_rng(603)
@@ -222,6 +226,7 @@ def _coverage_reference(x_shape, kernel_size, stride, padding):
     return np.broadcast_to(counts[ph : ph + H, pw : pw + W], (N, C, H, W)).copy()
 
 
+@checker
 def check_coverage(learner) -> CheckReport:
     """Check ``learner(x_shape, kernel_size, stride, padding) -> counts (N, C, H, W)``."""
     cases = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import pool as _pool
-from .checking import Case, CheckReport, check_function, int_pair
+from .checking import Case, CheckReport, check_function, checker, int_pair
 
 __all__ = [
     "solution_first_max_tap",
@@ -50,6 +50,7 @@ def solution_first_max_tap(window):
     return best
 
 
+@checker
 def check_first_max_tap(learner) -> CheckReport:
     """Check ``learner(window) -> (a, b)`` on windows with and without ties."""
     cases = [
@@ -129,6 +130,7 @@ def _max_cases(rng):
     return cases
 
 
+@checker
 def check_maxpool_backward(learner) -> CheckReport:
     """Check ``learner(dout, x, kernel_size, stride) -> dx`` against
     :func:`conv_backprop.maxpool2d_backward_naive` with ``ties="first"``."""
@@ -141,6 +143,7 @@ def check_maxpool_backward(learner) -> CheckReport:
                           reference, _max_cases(rng))
 
 
+@checker
 def check_maxpool_backward_split(learner) -> CheckReport:
     """Check ``learner(dout, x, kernel_size, stride) -> dx`` against
     :func:`conv_backprop.maxpool2d_backward_naive` with ``ties="split"``."""
@@ -176,6 +179,7 @@ def solution_avgpool_backward(dout, x, kernel_size, stride, padding):
     return dxpad[:, :, ph : ph + H, pw : pw + W]
 
 
+@checker
 def check_avgpool_backward(learner) -> CheckReport:
     """Check ``learner(dout, x, kernel_size, stride, padding) -> dx`` against
     :func:`conv_backprop.avgpool2d_backward_naive`."""
@@ -221,6 +225,7 @@ def _windows_containing_reference(q, size, kernel_size, stride, padding=0):
     return int(round(dx[0, 0, q, 0] * kernel_size))
 
 
+@checker
 def check_windows_containing(learner) -> CheckReport:
     """Check ``learner(q, size, kernel_size, stride, padding) -> int``."""
     cases = [

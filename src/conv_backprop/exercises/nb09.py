@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers import Linear, ReLU, SoftmaxCrossEntropy, fans
-from .checking import Case, check_function
+from .checking import Case, check_function, checker
 
 __all__ = [
     "solution_relu_backward",
@@ -57,6 +57,7 @@ def _relu_cases():
     ]
 
 
+@checker
 def check_relu_backward(fn):
     """Check ``fn(dout, x) → dx`` (shape of x) for a ReLU."""
     return check_function("ReLU backward", fn, _reference_relu_backward, _relu_cases())
@@ -106,6 +107,7 @@ def _linear_cases():
     ]
 
 
+@checker
 def check_linear_backward(fn):
     """Check ``fn(dout, x, w) → (dx, dw, db)`` for ``out = x @ w.T + b``."""
     return check_function("Linear backward", fn, _reference_linear_backward, _linear_cases(),
@@ -148,6 +150,7 @@ def _softmax_cases():
     ]
 
 
+@checker
 def check_softmax_ce_grad(fn):
     """Check ``fn(scores, labels) → dscores`` (N, K), the gradient of the mean loss."""
     return check_function("softmax cross-entropy gradient", fn, _reference_softmax_ce_grad, _softmax_cases())
@@ -167,6 +170,7 @@ def _reference_he_std(w_shape):
     return float(np.sqrt(2.0 / fans(w_shape)[0]))
 
 
+@checker
 def check_he_std(fn):
     """Check ``fn(w_shape) → std`` of He initialisation."""
     cases = [

@@ -12,7 +12,7 @@ import numpy as np
 from .. import conv as _conv
 from ..indices import seed002_bounds_corrected as _bounds_corrected
 from ..shapes import conv_output_size as _conv_output_size
-from .checking import Case, CheckReport, check_function
+from .checking import Case, CheckReport, check_function, checker
 
 __all__ = [
     "solution_seed002_bounds",
@@ -42,6 +42,7 @@ def solution_seed002_bounds(p, f_r, s, n_out):
     return (max(1, lower), min(n_out, upper))
 
 
+@checker
 def check_seed002_bounds(learner) -> CheckReport:
     """Check ``learner(p, f_r, s, n_out) -> (i_lower, i_upper)`` against the corrected bounds."""
     cases = [
@@ -66,6 +67,7 @@ def solution_output_size(size, kernel_size, stride, padding, dilation=1):
     return (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
 
 
+@checker
 def check_output_size(learner) -> CheckReport:
     """Check ``learner(size, kernel_size, stride, padding, dilation) -> int``."""
     cases = [
@@ -103,6 +105,7 @@ def solution_dw_batch(dout, x, w_shape, stride, padding):
     return dw
 
 
+@checker
 def check_dw_batch(learner) -> CheckReport:
     """Check ``learner(dout, x, w_shape, stride, padding) -> dw`` against the naive loops."""
     rng = np.random.default_rng(1001)
@@ -167,6 +170,7 @@ def _seed003_reference(dz, x, w, ker_shape, stride, padding):
     return dw.transpose(0, 2, 3, 1).reshape(F, -1), dx.transpose(0, 2, 3, 1)
 
 
+@checker
 def check_seed003_backward(learner) -> CheckReport:
     """Check ``learner(dz, x, w, ker_shape, stride, padding) -> (wgrad, dx)`` in NHWC."""
     rng = np.random.default_rng(1002)

@@ -5,6 +5,12 @@ widgets), ``.update()``, ``.state`` (what is highlighted and the numbers shown) 
 (the explanation shown for an invalid setting, ``""`` otherwise). See ``_base`` for how a slider
 step is redrawn fast.
 
+The keyword arguments are the initial settings. A setting the sliders can reach but that cannot
+be drawn (a kernel larger than the padded input, say) is explained in ``.message``; an argument
+that is not a setting at all — an index outside its axis (``fan_in_explorer(n=5)`` with a batch
+of 2), a negative stride, an unknown ``mode`` — raises ``ValueError``/``TypeError`` naming the
+parameter, the value and what was expected (``_settings`` holds these checks).
+
 =========================  =====================================================  ========
 function                   shows                                                  notebook
 =========================  =====================================================  ========

@@ -14,6 +14,7 @@ from ..conv import conv2d_backward
 from ..drawing import draw_arrow, role_legend
 from ..shapes import explain_geometry
 from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, padded_roles, played_slider, sentence
+from ._settings import check_index, check_int, check_seed, output_shape
 
 __all__ = ["dw_explorer", "DwExplorer"]
 
@@ -22,6 +23,18 @@ class DwExplorer(Explorer):
     def __init__(self, N=2, C=2, H=5, W=5, F=2, HH=3, WW=3, stride=1, padding=0, dilation=1,
                  f=0, c=0, a=0, b=0, pair=0, seed=2, interval=700):
         self.shape_settings = check_sizes(N=N, C=C, H=H, W=W, F=F, HH=HH, WW=WW)
+        stride = check_int("stride", stride, 1)
+        padding = check_int("padding", padding, 0)
+        dilation = check_int("dilation", dilation, 1)
+        f = check_index("f", f, F, "the filters")
+        c = check_index("c", c, C, "the input channels")
+        a = check_index("a", a, HH, "the kernel rows")
+        b = check_index("b", b, WW, "the kernel columns")
+        out = output_shape(H, W, HH, WW, stride, padding, dilation)
+        pair = check_index("pair", pair, None if out is None else N * out[0] * out[1],
+                           "the (x, dout) pairs (k = (n·H_out + i)·W_out + j)")
+        seed = check_seed(seed)
+        interval = check_int("interval", interval, 1, "milliseconds per Play step")
         stepper, play = played_slider("pair k = (n·H_out + i)·W_out + j", pair, 8, interval)
         ctl = {
             "f": int_slider("filter f", f, 0, F - 1),

@@ -14,6 +14,7 @@ from ..conv import conv2d_forward
 from ..drawing import draw_window, format_number, role_legend
 from ..shapes import explain_geometry
 from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, padded_roles, sentence
+from ._settings import check_index, check_int, check_seed, output_shape
 
 __all__ = ["fan_in_explorer", "FanInExplorer"]
 
@@ -22,6 +23,16 @@ class FanInExplorer(Explorer):
     def __init__(self, N=2, C=2, H=5, W=5, F=2, HH=3, WW=3, stride=1, padding=1, dilation=1,
                  n=0, f=0, i=0, j=0, seed=0):
         self.shape_settings = check_sizes(N=N, C=C, H=H, W=W, F=F, HH=HH, WW=WW)
+        stride = check_int("stride", stride, 1)
+        padding = check_int("padding", padding, 0)
+        dilation = check_int("dilation", dilation, 1)
+        n = check_index("n", n, N, "the batch")
+        f = check_index("f", f, F, "the filters")
+        out = output_shape(H, W, HH, WW, stride, padding, dilation)
+        shown = "" if out is None else f" ({out[0]}×{out[1]} with these settings)"
+        i = check_index("i", i, None if out is None else out[0], "the output rows" + shown)
+        j = check_index("j", j, None if out is None else out[1], "the output columns" + shown)
+        seed = check_seed(seed)
         self.seed = seed
         c = {
             "n": int_slider("batch item n", n, 0, N - 1),

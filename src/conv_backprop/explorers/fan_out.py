@@ -16,6 +16,7 @@ from ..drawing import draw_arrow, format_number, role_legend
 from ..indices import outputs_reached
 from ..shapes import explain_geometry
 from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, sentence
+from ._settings import check_index, check_int, check_seed
 
 __all__ = ["fan_out_explorer", "FanOutExplorer"]
 
@@ -24,6 +25,13 @@ class FanOutExplorer(Explorer):
     def __init__(self, C=2, H=5, W=5, F=2, HH=3, WW=3, stride=1, padding=0, dilation=1,
                  c=0, p=1, q=1, seed=1):
         self.shape_settings = check_sizes(C=C, H=H, W=W, F=F, HH=HH, WW=WW)
+        stride = check_int("stride", stride, 1)
+        padding = check_int("padding", padding, 0)
+        dilation = check_int("dilation", dilation, 1)
+        c = check_index("c", c, C, "the input channels")
+        p = check_index("p", p, H, "the input rows")
+        q = check_index("q", q, W, "the input columns")
+        seed = check_seed(seed)
         ctl = {
             "c": int_slider("channel c", c, 0, C - 1),
             "p": int_slider("input row q", p, 0, H - 1),

@@ -15,13 +15,21 @@ from ..conv import conv2d_backward, flipped_kernel_input
 from ..drawing import draw_window, format_number, role_legend
 from ..indices import conv2d_dx_by_indices
 from ..shapes import explain_geometry
-from ._base import Explorer, demo_values, fmt, int_slider, played_slider, sentence
+from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, played_slider, sentence
+from ._settings import check_index, check_int, check_seed
 
 __all__ = ["flipped_kernel_explorer", "FlippedKernelExplorer"]
 
 
 class FlippedKernelExplorer(Explorer):
     def __init__(self, H=5, W=5, HH=3, WW=3, stride=2, padding=0, dilation=1, step=0, seed=3, interval=700):
+        H, W, HH, WW = check_sizes(H=H, W=W, HH=HH, WW=WW).values()
+        stride = check_int("stride", stride, 1)
+        padding = check_int("padding", padding, 0)
+        dilation = check_int("dilation", dilation, 1)
+        step = check_index("step", step, H * W, "the cells of dx (k = q·W + r)")
+        seed = check_seed(seed)
+        interval = check_int("interval", interval, 1, "milliseconds per Play step")
         stepper, play = played_slider("dx cell k = q·W + r", step, 24, interval)
         ctl = {
             "H": int_slider("input H", H, 2, 7),

@@ -14,7 +14,8 @@ import numpy as np
 from ..drawing import draw_arrow, draw_window, format_number, role_legend
 from ..im2col import col2im, im2col
 from ..shapes import explain_geometry
-from ._base import Explorer, demo_values, int_slider, padded_roles, sentence
+from ._base import Explorer, check_sizes, demo_values, int_slider, padded_roles, sentence
+from ._settings import check_index, check_int, check_seed, output_shape
 
 __all__ = ["im2col_explorer", "Im2colExplorer"]
 
@@ -25,6 +26,13 @@ _BANDS = ("input", "output")
 
 class Im2colExplorer(Explorer):
     def __init__(self, C=1, H=4, W=4, HH=2, WW=2, stride=1, padding=0, column=0, seed=4):
+        C, H, W, HH, WW = check_sizes(C=C, H=H, W=W, HH=HH, WW=WW).values()
+        stride = check_int("stride", stride, 1)
+        padding = check_int("padding", padding, 0)
+        out = output_shape(H, W, HH, WW, stride, padding)
+        column = check_index("column", column, None if out is None else out[0] * out[1],
+                             "the columns of cols (one per window, i·W_out + j)")
+        seed = check_seed(seed)
         ctl = {
             "C": int_slider("channels C", C, 1, 2),
             "H": int_slider("input H", H, 2, 6),

@@ -15,7 +15,8 @@ import numpy as np
 from ..drawing import draw_arrow, draw_arrows, draw_window, format_number, role_legend
 from ..pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
 from ..shapes import explain_geometry
-from ._base import Explorer, demo_values, fmt, int_slider, padded_roles, sentence
+from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, padded_roles, sentence
+from ._settings import check_choice, check_flag, check_index, check_int, check_seed, output_shape
 
 __all__ = ["pooling_explorer", "PoolingExplorer", "pool_routes"]
 
@@ -60,8 +61,18 @@ class PoolingExplorer(Explorer):
 
     def __init__(self, mode="max", ties="first", integer_input=True, H=6, W=6, kernel=2, stride=2,
                  padding=0, window=0, seed=5):
+        mode = check_choice("mode", mode, ("max", "average"), aliases={"avg": "average"})
+        ties = check_choice("ties", ties, ("first", "split"))
+        integer_input = check_flag("integer_input", integer_input)
+        H, W, kernel = check_sizes(H=H, W=W, kernel=kernel).values()
+        stride = check_int("stride", stride, 1)
+        padding = check_int("padding", padding, 0)
+        out = output_shape(H, W, kernel, kernel, stride, padding) if padding <= kernel // 2 else None
+        window = check_index("window", window, None if out is None else out[0] * out[1],
+                             "the pooling windows (i·W_out + j)")
+        seed = check_seed(seed)
         ctl = {
-            "mode": widgets.ToggleButtons(options=["max", "average"], value="average" if mode.startswith("av") else "max",
+            "mode": widgets.ToggleButtons(options=["max", "average"], value=mode,
                                           description="pooling", style={"button_width": "80px"}),
             "ties": widgets.ToggleButtons(options=["first", "split"], value=ties, description="ties",
                                           style={"button_width": "80px"}),

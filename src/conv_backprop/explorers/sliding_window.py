@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ..drawing import draw_arrow, draw_window, role_legend
 from ..shapes import explain_geometry
-from ._base import Explorer, int_slider, played_slider, sentence
+from ._base import Explorer, check_sizes, int_slider, played_slider, sentence
+from ._settings import check_index, check_int, output_shape
 
 __all__ = ["sliding_window_explorer", "SlidingWindowExplorer"]
 
@@ -21,6 +22,14 @@ class SlidingWindowExplorer(Explorer):
     figsize = (10.0, 5.0)
 
     def __init__(self, H=5, W=5, HH=3, WW=3, stride=1, padding=1, dilation=1, step=0, interval=700):
+        H, W, HH, WW = check_sizes(H=H, W=W, HH=HH, WW=WW).values()
+        stride = check_int("stride", stride, 1)
+        padding = check_int("padding", padding, 0)
+        dilation = check_int("dilation", dilation, 1)
+        out = output_shape(H, W, HH, WW, stride, padding, dilation)
+        step = check_index("step", step, None if out is None else out[0] * out[1],
+                           "the outputs (k = i·W_out + j)")
+        interval = check_int("interval", interval, 1, "milliseconds per Play step")
         stepper, play = played_slider("output k = i·W_out + j", step, 24, interval)
         c = {
             "H": int_slider("input H", H, 1, 9),
