@@ -41,14 +41,12 @@ KERNELS = ["SkylakeX", "Haswell", "Sandybridge", "Prescott"]
 # checked within a factor of 10 each way (notebook 08's 1/h law); their margins are shown but
 # are not held to the minimum, which applies to tolerances.
 NOTEBOOK_CHECKS = [
-    ("08-gradient-checking", "float32 check, best h: relative error > 1e-6", "best32", 1e-6, ">"),
+    ("08-gradient-checking", "float32 check, best h: relative error > 1e-7", "best32", 1e-7, ">"),
     ("08-gradient-checking", "float64 check, same loop: relative error < 1e-10", "best64", 1e-10, "<"),
-    ("08-gradient-checking", "rounding error falls as h grows: median error ratio h=1e-5 / h=1e-3 > 1",
-     "rounding[1e-5] / rounding[1e-3]", 1.0, ">"),
     ("08-gradient-checking", "band: rounding ∝ 1/h, median error ratio per 100× step in (10, 1000), lower side",
      "min(ratios)", 10.0, ">"),
-    ("08-gradient-checking", "band: rounding ∝ 1/h, median error ratio per 100× step in (10, 1000), upper side", "max(ratios)", 1000.0, "<"),
-    ("08-gradient-checking", "h = 1e-1 on a linear map: median error < 1e-12", "rounding[1e-1]", 1e-12, "<"),
+    ("08-gradient-checking", "band: rounding ∝ 1/h, median error ratio per 100× step in (10, 1000), upper side",
+     "max(ratios)", 1000.0, "<"),
     ("08-gradient-checking", "every layer (h = 1e-1 conv, 1e-3 pooling): worst relative error", "max(r.max_rel_error for r in results)", 1e-7, "<"),
     ("08-gradient-checking", "conv → pool → conv stack: worst relative error", "max(r.max_rel_error for r in checks)", 1e-7, "<"),
     ("09-train-a-tiny-cnn", "whole net on jittered digits: worst relative error", "max(r.max_rel_error for r in jitter_checks)", 1e-4, "<"),
