@@ -58,7 +58,7 @@ test-oldest: $(STAMP)
 	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|ipywidgets|scipy|scikit-learn)=='
 	$(OLDEST)/bin/python -m pytest tests -m "not browser and not slow" -p no:cacheprovider
 
-# The optional cross-checks against PyTorch (tests/test_torch_reference.py). Without torch they
+# The optional cross-checks against PyTorch (the tests marked `torch`). Without torch they
 # are skipped, and every test run says so in its summary; this target installs torch first.
 # Choose the build with TORCH=..., e.g. TORCH='torch==2.13.0' where that CPU wheel is on disk,
 # or TORCH='torch --index-url <a CPU wheel index>'; plain `torch` from the default index is a
@@ -66,7 +66,7 @@ test-oldest: $(STAMP)
 TORCH ?= torch
 test-torch: $(STAMP)
 	$(BIN)/python -m pip install --quiet '$(TORCH)'
-	$(BIN)/python -m pytest tests/test_torch_reference.py -p no:cacheprovider -rs
+	$(BIN)/python -m pytest tests -m torch -p no:cacheprovider -rs
 
 margins: $(STAMP)
 	$(BIN)/python tools/margins.py

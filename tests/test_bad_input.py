@@ -130,6 +130,7 @@ def test_maxpool_nan_gradient_is_the_same_in_both_tie_modes():
         np.testing.assert_array_equal(blocks(first)[nan_windows], blocks(split)[nan_windows])
 
 
+@pytest.mark.torch
 def test_maxpool_nan_matches_torch():
     torch = pytest.importorskip("torch")
     for case in range(len(NAN_CASES) + 3):

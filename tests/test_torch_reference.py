@@ -11,6 +11,7 @@ import pytest
 
 import conv_backprop as cb
 
+pytestmark = pytest.mark.torch
 torch = pytest.importorskip(
     "torch", reason="PyTorch NOT INSTALLED: the cross-check against PyTorch did not run "
                     "(pip install '.[torch]' to run it)")
