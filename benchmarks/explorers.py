@@ -1,106 +1,232 @@
-"""Time one update of each explorer (a slider move), as the kernel runs it.
+"""What a learner feels: the explorers' latency in real JupyterLab + headless Chromium.
 
-Usage: ``.venv/bin/python benchmarks/explorers.py [--repeat N] [--revisits N]``
+Usage: ``.venv/bin/python benchmarks/explorers.py [--repeat N] [--json FILE]`` (needs Chromium:
+Debian package ``chromium``).
 
-Each update is timed from setting the widget value to the new PNG being in the
-``ipywidgets.Image``. Three kinds of update are measured per explorer:
+It writes a notebook holding an *echo* widget (a slider whose value the kernel copies into a
+label: the messaging floor, what any kernel round trip costs) and the seven explorers, opens it
+in JupyterLab on 127.0.0.1, runs it, and then, in the page, measures from an input event to the
+picture changing:
 
-* a *step*: its main "step" control moves through all its values (the next output, pixel,
-  pair or window: what Play and most clicks do), ``--repeat`` times;
-* a *first visit*: a structural control changes (stride, padding, kernel size, the selected
-  weight…: the grids change) to a setting this explorer has not shown yet, so the whole picture
-  is painted; the settings are a grid of two controls, visited once;
-* a *revisit*: the same settings again, ``--revisits`` times (a learner dragging a slider back
-  and forth); each explorer keeps the last few backgrounds, so only the changed cells are drawn.
+* **structural**: a key press on an explorer's stride slider (the kernel rebuilds the scene and
+  sends it; the browser redraws the SVG), against the **echo** floor measured the same way in
+  the same run;
+* **selection**: the pointer entering a selectable cell (the browser shows that view; no kernel
+  round trip).
 
-It prints the median and 95th percentile in milliseconds, and the time this machine takes for a
-fixed piece of pure Python (``sum(range(10**7))``) so that numbers from different machines can
-be compared: timings scale roughly with it. The target is a 95th percentile under 50 ms.
+Each latency runs from the event (a capture listener records ``performance.now()``) to the first
+animation frame after the DOM changed (a ``MutationObserver`` arms a ``requestAnimationFrame``),
+so it includes drawing. Bytes are the WebSocket frames the page receives during an update.
+It prints medians and 95th percentiles in ms, and the machine's speed reference
+(``sum(range(10**7))``), since these machines are shared and noisy. Aim: structural updates
+within 10 ms of the echo floor at the 95th percentile, selection under one frame (16 ms).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import importlib.util
+import json
 import platform
+import statistics
+import sys
+import tempfile
 import time
+from pathlib import Path
 
-import numpy as np
+import nbformat
 
-import conv_backprop.explorers as ex
+ROOT = Path(__file__).resolve().parent.parent
 
-# explorer, initial settings, step control, structural controls and the values each one visits
-CASES = [
-    ("sliding_window_explorer", dict(H=7, W=7, HH=3, WW=3, stride=2, padding=1), "step",
-     {"stride": [1, 2, 3], "padding": [0, 1, 2]}),
-    ("fan_in_explorer", dict(C=2, stride=1, padding=1), "j", {"stride": [1, 2], "padding": [0, 1, 2]}),
-    ("fan_out_explorer", dict(stride=2, padding=1), "q", {"stride": [1, 2, 3], "padding": [0, 1]}),
-    ("dw_explorer", dict(stride=1, padding=1), "pair", {"a": [0, 1, 2], "b": [0, 1, 2]}),
-    ("flipped_kernel_explorer", dict(H=6, W=6, stride=2, padding=1), "step",
-     {"stride": [1, 2, 3], "padding": [0, 1]}),
-    ("im2col_explorer", dict(C=1, H=5, W=5, HH=3, WW=3, padding=1), "column",
-     {"stride": [1, 2], "padding": [0, 1], "HH": [2, 3]}),
-    ("pooling_explorer", dict(mode="max", ties="split", H=8, W=8, kernel=3, stride=2, padding=1), "window",
-     {"kernel": [2, 3, 4], "stride": [1, 2]}),
+spec = importlib.util.spec_from_file_location("_tools_labserver", ROOT / "tools" / "labserver.py")
+labserver = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(labserver)
+
+EXPLORERS = [
+    ("sliding window", "sliding_window_explorer()"),
+    ("fan-in", "fan_in_explorer()"),
+    ("fan-out", "fan_out_explorer()"),
+    ("dw", "dw_explorer()"),
+    ("flipped kernel", "flipped_kernel_explorer()"),
+    ("im2col", "im2col_explorer()"),
+    ("pooling", "pooling_explorer()"),
 ]
 
+ECHO = """import ipywidgets as widgets
+echo_slider = widgets.IntSlider(value=1, min=0, max=100, description="stride s")
+echo_label = widgets.Label("1")
+echo_slider.observe(lambda change: setattr(echo_label, "value", str(change["new"])), names="value")
+widgets.VBox([echo_slider, echo_label])"""
 
-def timed_set(e, values: dict) -> float:
-    """Set controls and update once (``Explorer.set``); return the time in ms."""
+# Installed once per page: the time of the last input event, and a promise that resolves with
+# (frame time − event time) once `el` changes.
+INSTRUMENT = """() => {
+    window.__cbT0 = null;
+    for (const type of ["keydown", "pointerover", "mouseover"]) {
+        document.addEventListener(type, () => { if (window.__cbArmed) { window.__cbT0 = performance.now(); window.__cbArmed = false; } }, true);
+    }
+}"""
+ARM = """(el) => {
+    window.__cbArmed = true;
+    window.__cbDone = new Promise((resolve) => {
+        const obs = new MutationObserver(() => {
+            obs.disconnect();
+            requestAnimationFrame(() => resolve(performance.now() - window.__cbT0));
+        });
+        obs.observe(el, {subtree: true, childList: true, characterData: true, attributes: true});
+        setTimeout(() => { obs.disconnect(); resolve(null); }, 5000);
+    });
+}"""
+WAIT = "() => window.__cbDone"
+
+
+def speed_reference() -> float:
     t0 = time.perf_counter()
-    e.set(**values)
-    dt = time.perf_counter() - t0
-    assert e.message == "", e.message
-    return dt * 1e3
-
-
-def structural_settings(grid: dict) -> list[dict]:
-    """Every combination of the structural values."""
-    names = list(grid)
-    return [dict(zip(names, combo)) for combo in itertools.product(*grid.values())]
-
-
-def calibration(n: int = 10**7) -> float:
-    t0 = time.perf_counter()
-    sum(range(n))
+    sum(range(10**7))
     return time.perf_counter() - t0
 
 
-def stats(times) -> str:
-    times = np.asarray(times)
-    return f"{np.median(times):7.1f} {np.percentile(times, 95):7.1f}"
+def _notebook(path: Path, explorers) -> None:
+    cells = [nbformat.v4.new_code_cell(ECHO),
+             nbformat.v4.new_code_cell("import conv_backprop.explorers as ex")]
+    cells += [nbformat.v4.new_code_cell(f"ex.{call}") for _, call in explorers]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="sweeps over the step control")
-    parser.add_argument("--revisits", type=int, default=3, help="sweeps back over the structural settings")
-    args = parser.parse_args()
-    before = calibration()
-    print(f"python {platform.python_version()}, {platform.machine()}, {platform.system()}")
-    head = (f"{'explorer':25s} {'steps':>5s} {'median':>7s} {'p95':>7s}   {'first':>5s} {'median':>7s} {'p95':>7s}"
-            f"   {'again':>5s} {'median':>7s} {'p95':>7s}   {'ref':>5s}")
-    print(head)
-    print("-" * len(head))
-    for fname, settings, step, grid in CASES:
-        ref = calibration(10**6) * 1e3  # the machine's speed just now (it varies on shared hosts)
-        e = getattr(ex, fname)(**settings)
-        hi = e.controls[step].max
-        steps = [timed_set(e, {step: k}) for _ in range(args.repeat) for k in list(range(1, hi + 1)) + [0]]
-        visits = structural_settings(grid)
-        first = []
-        for s in visits:
-            first.append(timed_set(e, s))
-        again = [timed_set(e, s) for _ in range(args.revisits) for s in visits]
-        print(f"{fname:25s} {len(steps):5d} {stats(steps)}   {len(first):5d} {stats(first)}   "
-              f"{len(again):5d} {stats(again)}   {ref:5.1f}")
-        e.close()
-    after = calibration()
-    print("ms per update (set the control → new PNG in the Image widget). first: a structural setting\n"
-          "shown for the first time (the whole picture is painted); again: settings seen before;\n"
-          "ref: ms for sum(range(10**6)) just before the row (the machine's speed at the time).")
-    print(f"speed of this machine: sum(range(10**7)) took {before:.2f} s before and {after:.2f} s after")
+class Wire:
+    """Bytes the page receives over its WebSockets (the kernel channel) between two marks."""
+
+    def __init__(self, page):
+        self.total = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._add))
+
+    def _add(self, payload):
+        self.total += len(payload) if isinstance(payload, (bytes, str)) else 0
+
+
+def _timed(page, wire, watched, action):
+    page.evaluate(ARM, watched)
+    before = wire.total
+    action()
+    ms = page.evaluate(WAIT)
+    page.wait_for_timeout(150)  # let the rest of the reply (status messages) arrive
+    return ms, wire.total - before
+
+
+def _slider_moves(page, wire, output, watched, label, repeat):
+    """Press → then ← on the slider whose description contains ``label``, ``repeat`` times each."""
+    handle = output.locator(".widget-slider", has_text=label).first.locator(".noUi-handle")
+    times, sizes = [], []
+    for k in range(2 * repeat):
+        handle.focus()
+        ms, size = _timed(page, wire, watched, lambda: page.keyboard.press("ArrowRight" if k % 2 == 0 else "ArrowLeft"))
+        if ms is not None:
+            times.append(ms)
+            sizes.append(size)
+        page.wait_for_timeout(200)
+    return times, sizes
+
+
+def _selections(page, wire, output, repeat):
+    cells = output.locator("rect.cb-selectable")
+    n = cells.count()
+    readout = output.locator(".cb-readout").element_handle()
+    times, sizes = [], []
+    page.mouse.move(0, 0)
+    for k in range(repeat):
+        cell = cells.nth((k * 7 + 1) % n)
+        cell.scroll_into_view_if_needed()
+        ms, size = _timed(page, wire, readout, lambda: cell.hover())
+        if ms is not None:
+            times.append(ms)
+            sizes.append(size)
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(60)
+    return times, sizes
+
+
+def _summary(values):
+    if not values:
+        return {"n": 0}
+    values = sorted(values)
+    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    return {"n": len(values), "median": statistics.median(values), "p95": p95, "max": values[-1]}
+
+
+def run(repeat: int, explorers=EXPLORERS) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    results = {"machine": platform.platform(), "python": platform.python_version(),
+               "speed_reference_s": [speed_reference()], "explorers": {}}
+    with tempfile.TemporaryDirectory() as tmp, labserver.running_lab(Path(tmp)) as (base, token), \
+            sync_playwright() as p:
+        _notebook(Path(tmp) / "bench.ipynb", explorers)
+        browser = labserver.chromium(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        wire = Wire(page)
+        labserver.open_notebook(page, base, token, "bench.ipynb", "bench")
+        page.evaluate(INSTRUMENT)
+        outputs = page.locator(".jp-Cell .jp-OutputArea-output")
+        echo = outputs.nth(0)
+        echo_label = echo.locator("div.widget-label").element_handle()
+        floor_t, floor_b = _slider_moves(page, wire, echo, echo_label, "stride", repeat)
+        results["echo"] = {"latency": _summary(floor_t), "bytes": _summary(floor_b)}
+        print(f"echo floor: median {results['echo']['latency']['median']:.1f} ms", file=sys.stderr)
+        scenes = page.locator(".cb-scene")
+        for k, (name, _) in enumerate(explorers):
+            scene = scenes.nth(k)
+            output = scene.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea-output')][1]")
+            output.scroll_into_view_if_needed()
+            figure = scene.locator(".cb-figure").element_handle()
+            s_t, s_b = _slider_moves(page, wire, output, figure, "stride", repeat)
+            sel_t, sel_b = _selections(page, wire, output, 2 * repeat)
+            results["explorers"][name] = {
+                "structural": {"latency": _summary(s_t), "bytes": _summary(s_b)},
+                "selection": {"latency": _summary(sel_t), "bytes": _summary(sel_b)},
+            }
+            print(f"{name}: structural median {results['explorers'][name]['structural']['latency'].get('median', 0):.1f} ms, "
+                  f"selection median {results['explorers'][name]['selection']['latency'].get('median', 0):.2f} ms",
+                  file=sys.stderr)
+        browser.close()
+    results["speed_reference_s"].append(speed_reference())
+    return results
+
+
+def markdown(results: dict) -> str:
+    e = results["echo"]
+    lines = [
+        "| Explorer | structural: median | structural: p95 | p95 − echo p95 | kB per structural update | "
+        "selection: median | selection: p95 | bytes per selection |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| echo widget (the floor) | {e['latency']['median']:.1f} | {e['latency']['p95']:.1f} | 0 | "
+        f"{e['bytes']['median'] / 1e3:.1f} | | | |",
+    ]
+    for name, r in results["explorers"].items():
+        s, sel = r["structural"], r["selection"]
+        lines.append(
+            f"| {name} | {s['latency']['median']:.1f} | {s['latency']['p95']:.1f} | "
+            f"{s['latency']['p95'] - e['latency']['p95']:+.1f} | {s['bytes']['median'] / 1e3:.1f} | "
+            f"{sel['latency']['median']:.1f} | {sel['latency']['p95']:.1f} | {sel['bytes']['median']:.0f} |")
+    ref = results["speed_reference_s"]
+    lines.append("")
+    lines.append(f"Times in ms. Speed reference `sum(range(10**7))`: {min(ref):.2f}–{max(ref):.2f} s.")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=10, help="slider moves each way per explorer")
+    ap.add_argument("--json", help="also write the measurements to this file")
+    ap.add_argument("--only", nargs="+", choices=[n for n, _ in EXPLORERS], help="measure these explorers only")
+    args = ap.parse_args(argv)
+    results = run(args.repeat, [e for e in EXPLORERS if not args.only or e[0] in args.only])
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    print(markdown(results))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

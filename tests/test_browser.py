@@ -11,14 +11,11 @@ browser. Outside CI the test skips, loudly, when no Chromium is installed; in CI
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
-import secrets
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -27,7 +24,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _tool(name: str):
+    """A script of tools/ (a folder of scripts, not a package), loaded by path."""
+    spec = importlib.util.spec_from_file_location(f"_tools_{name}", ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+labserver = _tool("labserver")
+CHROMIUM = labserver.CHROMIUM
 EXPLORER_NOTEBOOKS = sorted(
     p for p in (ROOT / "notebooks").glob("*.ipynb")
     if "_explorer(" in "".join("".join(c["source"]) for c in json.loads(p.read_text())["cells"]
@@ -44,54 +53,16 @@ if CHROMIUM is None:
                "Install it (Debian: apt-get install chromium) to run it.")]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on a copy of the notebooks (so autosave never touches the repo)."""
     work = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", work / "notebooks")
-    port, token = _free_port(), secrets.token_hex(16)
-    # Render every cell (no windowing, so text checks see all outputs) and never ask about news.
-    settings = work / "app-settings"
-    settings.mkdir()
-    (settings / "overrides.json").write_text(json.dumps({
-        "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
-        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
-    }))
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(work / "config"), JUPYTER_RUNTIME_DIR=str(work / "runtime"))
-    cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-        f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-        "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={work / 'workspaces'}",
-        f"--LabApp.app_settings_dir={settings}",
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    log = open(work / "server.log", "w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("JupyterLab did not start: " + (work / "server.log").read_text()[-2000:])
+    with labserver.running_lab(work) as (base, token):
         # token auth is on: without the token the API refuses
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{base}/api/contents", timeout=5)
         yield base, token
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -99,30 +70,12 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
+        b = labserver.chromium(p)
         yield b
         b.close()
 
 
-def _wait_idle(page, timeout_s=240):
-    """Wait until every code cell has run: no '[*]' prompt and the kernel reports idle."""
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        busy = page.evaluate(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-InputPrompt')].map(e => e.textContent);
-                const status = window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status;
-                return prompts.some(t => t.includes('*')) || status !== 'idle';
-            }"""
-        )
-        if not busy:
-            return
-        page.wait_for_timeout(500)
-    raise AssertionError("cells still running after %d s" % timeout_s)
+_wait_idle = labserver.wait_idle
 
 
 def test_explorer_notebooks_found():
@@ -137,17 +90,7 @@ def test_explorers_render_and_respond(lab, browser, notebook):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     # A fresh workspace per notebook, so JupyterLab does not restore the previous one.
-    page.goto(f"{base}/lab/workspaces/{notebook.stem}/tree/notebooks/{notebook.name}?reset&token={token}",
-              wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-Notebook", timeout=60_000)
-    page.wait_for_function(
-        """(path) => {
-            const w = window.jupyterapp?.shell?.currentWidget;
-            return w?.context?.path === path && w?.sessionContext?.session?.kernel;
-        }""", arg=f"notebooks/{notebook.name}", timeout=60_000)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_timeout(1000)
-    _wait_idle(page)
+    labserver.open_notebook(page, base, token, f"notebooks/{notebook.name}", notebook.stem)
 
     errors_in_outputs = page.evaluate(
         """() => {
@@ -185,4 +128,61 @@ def test_explorers_render_and_respond(lab, browser, notebook):
     page.screenshot(path=str(ARTIFACTS / f"{notebook.stem}-page.png"), full_page=False)
     assert before != after, "moving the slider did not change the explorer"
     assert "Error displaying widget" not in page.inner_text(".jp-Notebook")
+    page.close()
+
+
+def _explorer_call(notebook: Path):
+    """The explorer the notebook displays, built in this process from the same call."""
+    import conv_backprop.explorers as ex
+
+    for cell in json.loads(notebook.read_text())["cells"]:
+        src = "".join(cell["source"]).strip()
+        if cell["cell_type"] == "code" and "_explorer(" in src:
+            last = src.splitlines()[-1]
+            return last, eval(last, dict(vars(ex)))  # noqa: S307 - the course's own notebook
+    raise AssertionError(f"{notebook.name} displays no explorer")
+
+
+_DOM_ROLES = """(root) => [...root.querySelectorAll('rect.cb-cell')].map(r => [r.dataset.key, r.dataset.role])"""
+
+
+@pytest.mark.parametrize("notebook", EXPLORER_NOTEBOOKS, ids=lambda p: p.stem)
+def test_clicking_a_cell_highlights_what_the_maths_says(lab, browser, notebook):
+    """Click a selectable cell of the explorer in JupyterLab: the cells the SVG shows in another
+    role must be exactly the view the package's maths built for that cell, and the read-out
+    (a live region) must show that view's text. No kernel round trip is needed for it."""
+    call, explorer = _explorer_call(notebook)
+    scene = explorer.scene
+    base = {f"{g.id}:{r}:{c}": g.roles[r][c] for g in scene.grids
+            for r in range(g.shape[0]) for c in range(g.shape[1])}
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    base_url, token = lab
+    labserver.open_notebook(page, base_url, token, f"notebooks/{notebook.name}", f"click-{notebook.stem}")
+    root = page.locator(".cb-scene").first
+    root.wait_for(timeout=30_000)
+    root.scroll_into_view_if_needed()
+    # pick a selectable cell whose view is not the one shown first: a click must change it
+    keys = [k for k, v in scene.select.items() if v != scene.view]
+    assert keys, f"{call}: nothing to click"
+    for key in (keys[0], keys[len(keys) // 2], keys[-1]):
+        view = scene.views[scene.select[key]]
+        page.locator(f'.cb-scene rect.cb-cell[data-key="{key}"]').first.click()
+        page.wait_for_timeout(100)
+        shown = dict(root.evaluate(_DOM_ROLES))
+        expected = dict(base)
+        for g, r, c, role in view.cells:
+            expected[f"{g}:{r}:{c}"] = role
+        assert shown == expected, f"{call}: clicking {key} highlighted other cells than the maths"
+        assert root.locator(".cb-readout").inner_text().strip() == view.readout.strip()
+    # the keyboard moves the selection too
+    grid = root.locator("g.cb-grid[tabindex='0']").first
+    grid.focus()
+    before = root.locator(".cb-readout").inner_text()
+    for k in ("ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp"):
+        page.keyboard.press(k)
+        if root.locator(".cb-readout").inner_text() != before:
+            break
+    assert root.locator(".cb-readout").inner_text() != before, f"{call}: arrow keys did not move the selection"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    root.screenshot(path=str(ARTIFACTS / f"{notebook.stem}-clicked.png"))
     page.close()

@@ -624,7 +624,7 @@ def test_pages_render_in_chromium_with_the_network_blocked(builds):
         pytest.skip("NO CHROMIUM FOUND: the offline rendering test did NOT run")
     from playwright.sync_api import sync_playwright
 
-    blocked = []
+    blocked, failed = [], []
 
     def block(route):
         if route.request.url.startswith("file://"):
@@ -639,6 +639,9 @@ def test_pages_render_in_chromium_with_the_network_blocked(builds):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.route("**/*", block)
+            # a file:// request that fails (a font or module resolved to the wrong place) is
+            # listed too, not only requests to the network
+            page.on("requestfailed", lambda r: failed.append(r.url) if r.url.startswith("file://") else None)
             slides = builds[("slides", "synthetic")] / "98-synthetic.slides.html"
             page.goto(slides.as_uri())
             page.wait_for_selector(".reveal.ready", timeout=30_000)
@@ -650,9 +653,27 @@ def test_pages_render_in_chromium_with_the_network_blocked(builds):
             page.wait_for_selector(".MathJax_CHTML", state="attached", timeout=30_000)
             page.wait_for_selector(".widget-slider", timeout=30_000)
             assert page.locator(".widget-readout").first.inner_text().strip() == "3"
+            # a real explorer on the course's site: drawn from saved state by the vendored
+            # anywidget module; picking a cell works with no kernel; its sliders say they need one
+            for kind in ("html", "slides"):
+                name = "03-backward-dx-by-indices" + (".slides.html" if kind == "slides" else ".html")
+                page.goto((builds[(kind, "course")] / name).as_uri())
+                scene = page.locator(".cb-scene").first
+                scene.wait_for(state="attached", timeout=30_000)
+                if kind == "slides":
+                    continue  # the deck shows it on a later slide; attached is enough here
+                scene.scroll_into_view_if_needed()
+                page.wait_for_selector(".cb-offline-note", timeout=10_000)
+                assert page.locator(".cb-needs-kernel").count() > 0
+                readout = scene.locator(".cb-readout")
+                before = readout.inner_text()
+                cells = scene.locator("rect.cb-selectable")
+                cells.nth(cells.count() - 1).click()
+                assert readout.inner_text() != before, "picking a cell did nothing on the static page"
         finally:
             browser.close()
     assert blocked == [], f"pages tried to reach the network: {blocked}"
+    assert failed == [], f"pages asked for files that are not there: {failed}"
 
 
 # ----------------------------------------------------------------------------- classroom

@@ -11,7 +11,8 @@
            (presentation, not lesson); explorers show their saved widget state.
 
 Every script, style sheet and font is loaded from ``vendor/`` beside the pages (reveal.js,
-MathJax 2, RequireJS, jQuery, the Jupyter widgets HTML manager), copied from ``build/vendor``,
+MathJax 2, RequireJS, jQuery, the Jupyter widgets HTML manager, the anywidget front end of
+the installed package), copied from ``build/vendor``,
 which ``tools/vendor_assets.py`` fills from the npm registry the first time. So the output
 folder can be copied to a USB stick and opened from disk in a lecture room with no network.
 
@@ -52,6 +53,46 @@ REQUIRE_URL = f"{VENDOR}/requirejs/require.js"
 JQUERY_URL = f"{VENDOR}/jquery/dist/jquery.min.js"
 REVEAL_PREFIX = f"{VENDOR}/reveal.js"
 WIDGETS_URL = f"{VENDOR}/html-manager/dist/embed-amd.js"
+# The explorers are anywidgets: the widget manager loads the "anywidget" AMD module through
+# RequireJS. It is copied from the installed anywidget package (no CDN, no npm) and RequireJS is
+# told where it lives, before the manager asks for it.
+ANYWIDGET_DIR = f"{VENDOR}/anywidget"
+REQUIRE_CONFIG = f'require.config({{paths: {{anywidget: "{ANYWIDGET_DIR}/index"}}}});'
+# On a page there is no kernel: the explorers' selection works (it lives in the browser), their
+# sliders cannot. This marks every slider of an explorer as disabled and says so in one line.
+OFFLINE_SCRIPT = """
+(function () {
+  var NOTE = "Sliders need a running kernel: open the notebook in JupyterLab to change them. "
+           + "Click, hover or use the arrow keys on the cells, and \u25c0 \u25b6 Play, to explore this setting.";
+  function mark() {
+    document.querySelectorAll(".cb-scene").forEach(function (scene) {
+      var box = scene.closest(".widget-vbox") || scene.parentElement;
+      if (!box || box.dataset.cbOffline) return;
+      box.dataset.cbOffline = "1";
+      var note = document.createElement("div");
+      note.className = "cb-offline-note";
+      note.setAttribute("role", "note");
+      note.textContent = NOTE;
+      box.insertBefore(note, box.firstChild);
+      box.querySelectorAll(".widget-slider, .widget-toggle-buttons, .widget-checkbox, .widget-dropdown")
+        .forEach(function (w) {
+          w.classList.add("cb-needs-kernel");
+          w.setAttribute("aria-disabled", "true");
+          w.querySelectorAll("input, button, select, [tabindex]").forEach(function (i) {
+            i.setAttribute("disabled", ""); i.setAttribute("tabindex", "-1");
+          });
+        });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    new MutationObserver(mark).observe(document.body, {childList: true, subtree: true});
+  });
+}());
+"""
+OFFLINE_STYLE = """
+.cb-needs-kernel { opacity: 0.45; pointer-events: none; }
+.cb-offline-note { font-size: 13px; color: #333; border-left: 3px solid #0072B2; padding: 2px 8px; margin: 4px 0; }
+"""
 
 KEEP_WHOLE_TAG = "slides-keep-whole"
 EXTRA_CODE = "# extra code"
@@ -249,6 +290,38 @@ def _exporter(kind: str):
     return HTMLExporter(template_name="course_lab", **common)
 
 
+def _anywidget_module() -> Path:
+    """The anywidget front end the installed package ships for the classic widget manager."""
+    import sysconfig
+
+    candidates = [Path(sysconfig.get_path("data")) / "share" / "jupyter" / "nbextensions" / "anywidget" / "index.js",
+                  Path(sys.prefix) / "share" / "jupyter" / "nbextensions" / "anywidget" / "index.js"]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise SystemExit("site: the anywidget front end (share/jupyter/nbextensions/anywidget/index.js) was "
+                     "not found; install the workbook with `make lab` or `pip install -e .`")
+
+
+def _offline_widgets(soup) -> None:
+    """Tell RequireJS where the anywidget module is, and mark the explorers' sliders as
+    needing a kernel (see OFFLINE_SCRIPT)."""
+    head = soup.head or soup
+    require = soup.find("script", src=REQUIRE_URL)
+    config = soup.new_tag("script")
+    config.string = REQUIRE_CONFIG
+    if require is not None:
+        require.insert_after(config)
+    else:
+        head.append(config)
+    script = soup.new_tag("script")
+    script.string = OFFLINE_SCRIPT
+    head.append(script)
+    style = soup.new_tag("style")
+    style.string = OFFLINE_STYLE
+    head.append(style)
+
+
 def _page_name(nb_name: str, kind: str) -> str:
     stem = nb_name[: -len(".ipynb")]
     return f"{stem}.slides.html" if kind == "slides" else f"{stem}.html"
@@ -356,6 +429,8 @@ def build(kind: str, notebooks: Path, out: Path, vendor: Path = vendor_assets.DE
     out = Path(out)
     _prepare_out(out)
     shutil.copytree(vendor, out / VENDOR)
+    (out / ANYWIDGET_DIR).mkdir(parents=True, exist_ok=True)
+    shutil.copy2(_anywidget_module(), out / ANYWIDGET_DIR / "index.js")
     exporter = _exporter(kind)
     names = {p.name for p in paths}
     books = []
@@ -372,6 +447,7 @@ def build(kind: str, notebooks: Path, out: Path, vendor: Path = vendor_assets.DE
         soup = BeautifulSoup(body, "html.parser")
         _rewrite_links(soup, names, kind)
         _copy_local_images(soup, p.parent, out)
+        _offline_widgets(soup)
         if kind == "html":
             prev_page = (books[k - 1][3], books[k - 1][2]) if k > 0 else None
             next_page = (books[k + 1][3], books[k + 1][2]) if k + 1 < len(books) else None

@@ -31,6 +31,7 @@ from .pool import (
     maxpool2d_backward_naive,
     maxpool2d_forward,
     maxpool2d_forward_naive,
+    pool_routes,
 )
 from .shapes import AxisGeometry, Geometry, conv_output_size, explain_geometry
 
@@ -65,6 +66,7 @@ __all__ = [
     "numerical_gradient",
     "output_bounds",
     "outputs_reached",
+    "pool_routes",
     "rel_error",
     "seed002_bounds",
     "seed002_bounds_corrected",

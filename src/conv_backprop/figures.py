@@ -1,9 +1,10 @@
-"""The static figures of the course, drawn with the explorers' own pictures.
+"""The static figures of the course, drawn from the explorers' own scenes.
 
 Run ``python -m conv_backprop.figures OUTDIR`` to (re)write every PNG into ``OUTDIR`` (the
-repository keeps them in ``figures/``). Each figure is one explorer frozen at a setting that
-makes its point; the PNGs are deterministic (fixed seeds, no version stamp in the metadata), so
-regenerating them leaves the files unchanged.
+repository keeps them in ``figures/``). Each figure is one explorer's scene at a setting that
+makes its point, with the view it selects, drawn by :func:`conv_backprop.scene_mpl.draw_scene`
+(matplotlib's public API); the PNGs are deterministic (fixed seeds, no version stamp in the
+metadata), so regenerating them with the same matplotlib leaves the files unchanged.
 
 =====================  ======================================================  ========
 file                   shows                                                   notebook
@@ -30,10 +31,13 @@ DPI = 100
 
 def _explorer_figure(factory, **settings):
     def draw(path: Path) -> None:
+        from .scene_mpl import draw_scene
+
         explorer = factory(**settings)
         if explorer.message:  # a figure must never show an invalid setting
             raise ValueError(f"figure setting {settings!r} is invalid: {explorer.message}")
-        explorer.scene.savefig(path, dpi=DPI)
+        fig = draw_scene(explorer.scene, explorer.widget.view)
+        fig.savefig(path, dpi=DPI, metadata={"Software": None})
         explorer.close()
 
     return draw
@@ -56,7 +60,7 @@ def _figures():
     }
 
 
-#: File name → function writing that figure to a path (built lazily: it imports ipywidgets).
+#: File name → function writing that figure to a path (built lazily: the explorers import ipywidgets).
 FIGURES: dict = {}
 
 

@@ -14,6 +14,10 @@ Padding must be at most half the kernel (PyTorch's rule), so each window holds a
   the last NaN in row-major window order if it holds several, PyTorch's choice), in both modes.
 * Average pooling pads with zeros that count in the divisor (PyTorch's default,
   ``count_include_pad=True``): every entry of a window receives ``dout / (HH·WW)``.
+
+:func:`pool_routes` lists those routes one by one for one channel (window (i, j) sends
+``amount`` to x[r, c]): the explanation behind both backward passes, drawn by the pooling
+explorer.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ __all__ = [
     "maxpool2d_backward_naive",
     "avgpool2d_forward_naive",
     "avgpool2d_backward_naive",
+    "pool_routes",
 ]
 
 
@@ -284,3 +289,65 @@ def avgpool2d_backward_naive(dout, x, kernel_size, stride=None, padding=0) -> np
                     rows, cols = _window_slices(i, j, geom)
                     dxpad[n, c, rows, cols] += dout[n, c, i, j] / area
     return np.ascontiguousarray(crop_padding(dxpad, p))
+
+
+# --------------------------------------------------------------------------- the routes, one by one
+
+
+def pool_routes(dout, x, kernel_size, stride=None, padding=0, mode="max", ties="first") -> list:
+    """Where each pooling window sends its gradient: the routes behind the backward passes.
+
+    One channel, with loops, for explanations and pictures (not for speed).
+
+    Parameters
+    ----------
+    dout : (H_out, W_out) upstream gradient of one channel.
+    x : (H, W) forward input of that channel.
+    kernel_size, stride, padding : as in :func:`maxpool2d_forward` (an int or an (h, w) pair).
+    mode : "max" — each window sends all of ``dout[i, j]`` to its maximum (``ties`` as in
+        :func:`maxpool2d_backward`, NaN as there too); "average" — every entry of the window
+        receives ``dout[i, j] / (HH·WW)``.
+    ties : "first" or "split" (max pooling only).
+
+    Returns
+    -------
+    routes : list of ``(i, j, r, c, amount)``: window (i, j) sends ``amount`` to ``x[r, c]``, in
+        row-major order of windows, then of window entries. Shares that land on the padding are
+        dropped (they reach no input entry). Summing ``amount`` per (r, c) gives
+        ``maxpool2d_backward`` / ``avgpool2d_backward`` of ``dout[None, None]``, ``x[None, None]``.
+
+    Derived in ``notebooks/07-pooling-backprop.ipynb``.
+    """
+    if not isinstance(mode, str):
+        raise TypeError(f"mode must be 'max' or 'average'; got {mode!r}")
+    if mode not in ("max", "average"):
+        raise ValueError(f"mode must be 'max' or 'average'; got {mode!r}")
+    check_ties(ties)
+    x = as_array(x, "x", 2, "(H, W), one channel")
+    dout = as_array(dout, "dout", 2, "(H_out, W_out), one channel")
+    x4, _, geom, (ph, pw) = _pool_setup(x[None, None], kernel_size, stride, padding)
+    check_shape(dout, "dout", geom.output_shape, "(H_out, W_out), the shape of the forward output")
+    dout = dout.astype(compute_dtype(x, dout), copy=False)
+    H, W = x.shape
+    kh, kw = geom.height.kernel_size, geom.width.kernel_size
+    xpad = pad_spatial(x4, (ph, pw), -np.inf if mode == "max" else 0.0)[0, 0]
+    routes = []
+    for i in range(geom.output_shape[0]):
+        for j in range(geom.output_shape[1]):
+            rows, cols = _window_slices(i, j, geom)
+            window = xpad[rows, cols]
+            g = dout[i, j]
+            if mode == "average":
+                cells, amount = [(a, b) for a in range(kh) for b in range(kw)], g / (kh * kw)
+            elif np.isnan(window).any():  # NaN is the maximum; the last NaN takes it all
+                cells, amount = [tuple(np.argwhere(np.isnan(window))[-1])], g
+            else:
+                cells = [tuple(t) for t in np.argwhere(window == window.max())]  # row-major order
+                if ties == "first":
+                    cells = cells[:1]
+                amount = g / len(cells)
+            for a, b in cells:
+                r, c = rows.start + int(a) - ph, cols.start + int(b) - pw
+                if 0 <= r < H and 0 <= c < W:
+                    routes.append((i, j, r, c, float(amount)))
+    return routes

@@ -1,9 +1,14 @@
 """The weight-gradient explorer of notebook 04 (``notebooks/04-backward-dw-db.ipynb``).
 
-Pick a weight ``(f, c, a, b)``: every input entry it multiplies in the forward pass is marked
-(``xpad[n, c, i·s + a·d, j·s + b·d]`` for every output (i, j) and every batch item n), each paired
-with the ``dout[n, f, i, j]`` it meets; a step control walks through the pairs, and the sum that
-gives ``dw[f, c, a, b]`` is written out — equal to ``cb.conv2d_backward``'s dw.
+Sliders set the stride s, the padding p and the dilation d. The picture shows every kernel
+``w[f, c]`` and its gradient ``dw[f, c]``, every padded input channel ``xpad[n, c]`` and every
+upstream gradient ``dout[n, f]``. Click a cell of a kernel (or of dw) to pick the weight
+``w[f, c, a, b]``: every input entry it multiplies in the forward pass is marked
+(``xpad[n, c, i·s + a·d, j·s + b·d]`` for every output (i, j) and every batch item n). The marked
+entries form a grid of the same shape as ``dout[n, f]``, and the entry in place (i, j) meets
+``dout[n, f, i, j]``. One such pair is highlighted as a worked example. The read-out writes out
+the sum of the products that gives ``dw[f, c, a, b]``; it equals ``cb.conv2d_backward``'s dw.
+◀ ▶ and Play walk through the weights.
 """
 
 from __future__ import annotations
@@ -11,15 +16,153 @@ from __future__ import annotations
 import numpy as np
 
 from ..conv import conv2d_backward
-from ..drawing import draw_arrow, role_legend
+from ..drawing import format_number
+from ..scene import InvalidSetting, Scene, View
 from ..shapes import explain_geometry
-from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, padded_roles, played_slider, sentence
+from ._base import check_sizes, fmt, int_slider, padded_roles, sentence
 from ._settings import check_index, check_int, check_seed, output_shape
+from ._shell import SceneExplorer
 
-__all__ = ["dw_explorer", "DwExplorer"]
+__all__ = ["dw_explorer", "DwExplorer", "dw_scene", "weight_pairs"]
 
 
-class DwExplorer(Explorer):
+def demo_values(rng: np.random.Generator, shape, low: int = -3, high: int = 3) -> np.ndarray:
+    """Small non-zero integers (as float64), easy to multiply in one's head."""
+    choices = np.array([v for v in range(low, high + 1) if v != 0], dtype=float)
+    return rng.choice(choices, size=shape)
+
+
+def weight_pairs(xpad, dout, f, c, a, b, stride, dilation) -> list:
+    """Every (x, dout) pair that weight ``w[f, c, a, b]`` meets in the forward pass.
+
+    One tuple ``(n, i, j, row, column, x value, dout value)`` per batch item n and output
+    (i, j), in the order k = (n·H_out + i)·W_out + j: weight (a, b) multiplies
+    ``xpad[n, c, row, column]`` with ``row = i·s + a·d`` and ``column = j·s + b·d``, and the
+    product reaches ``out[n, f, i, j]``, whose gradient is ``dout[n, f, i, j]``. Summing
+    ``x · dout`` over the pairs gives ``dw[f, c, a, b]``.
+    """
+    N, _, Ho, Wo = dout.shape
+    pairs = []
+    for n in range(N):
+        for i in range(Ho):
+            for j in range(Wo):
+                r, cc = i * stride + a * dilation, j * stride + b * dilation
+                pairs.append((n, i, j, r, cc, float(xpad[n, c, r, cc]), float(dout[n, f, i, j])))
+    return pairs
+
+
+def dw_scene(x, w, stride, padding, dilation, dout, pair=0, interval=700):
+    """The scene of the dw explorer and its settings-wide state.
+
+    ``x`` is (N, C, H, W), ``w`` is (F, C, HH, WW); ``dout`` is the (N, F, H_out, W_out) upstream
+    gradient, or a function ``(H_out, W_out) → dout`` (the output size is known only once the
+    geometry is checked). ``pair`` is the index k = (n·H_out + i)·W_out + j of the pair shown
+    as a worked example (clamped to the last pair).
+
+    One view per weight (f, c, a, b), keyed ``"f,c,a,b"``, in that order; clicking cell (a, b) of
+    the kernel ``w[f, c]`` or of ``dw[f, c]`` selects it. Raises :class:`InvalidSetting` when no
+    window fits.
+    """
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    s, p, d = stride, padding, dilation
+    geom = explain_geometry((H, W), (HH, WW), s, p, d)
+    if not geom.valid:
+        raise InvalidSetting(sentence(geom.explanation))
+    gh, gw = geom.height, geom.width
+    Ho, Wo = geom.output_shape
+    if callable(dout):
+        dout = dout(Ho, Wo)
+    if dout.shape != (N, F, Ho, Wo):
+        raise ValueError(f"dout must have shape {(N, F, Ho, Wo)}; got {dout.shape}")
+    _, dw, _ = conv2d_backward(dout, x, w, stride=s, padding=p, dilation=d)
+    xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    Hp, Wp = gh.padded_size, gw.padded_size
+    npairs = N * Ho * Wo
+    k = min(int(pair), npairs - 1)
+    base = {"valid": True, "output_shape": (Ho, Wo), "padded_shape": (Hp, Wp),
+            "settings": dict(N=N, C=C, H=H, W=W, F=F, HH=HH, WW=WW, stride=s, padding=p, dilation=d)}
+
+    sc = Scene(title="dw: every input one weight multiplies", interval=interval,
+               legend_labels={"kernel": "w; x entries the chosen weight multiplies (dashed)",
+                              "highlight": "chosen weight and its dw; pair k (thick edge)",
+                              "gradient": "dout and dw",
+                              "unused": "never reached: stride steps past it (hatched xx)"})
+    # Layout: the kernels w[f, c] (rows f, columns c) and dw[f, c] side by side on top; below,
+    # the padded inputs xpad[n, c] (rows n, columns c) and the upstream gradients dout[n, f].
+    gap, between, title = 2.5, 1.8, 2.6
+    kernel_band = F * (HH + title)
+    x_width = C * Wp + (C - 1) * between
+    w_width = C * WW + (C - 1) * between
+    right = max(x_width, w_width) + gap
+    band = max(Hp, Ho) + title
+    for f in range(F):
+        for c in range(C):
+            top, left = f * (HH + title), c * (WW + between)
+            sc.grid(f"w{f}_{c}", f"w[{f}, {c}]", (HH, WW), origin=(top, left), roles="kernel",
+                    texts=[[format_number(v) for v in row] for row in w[f, c]], label=f"weight w[{f}, {c}]")
+            sc.grid(f"dw{f}_{c}", f"dw[{f}, {c}]", (HH, WW), origin=(top, right + left), roles="gradient",
+                    texts=[[format_number(v) for v in row] for row in dw[f, c]], label=f"gradient dw[{f}, {c}]")
+    unused_rows = list(range(Hp - gh.unused, Hp))
+    unused_cols = list(range(Wp - gw.unused, Wp))
+    roles = padded_roles(H, W, p, p, unused_rows=unused_rows, unused_cols=unused_cols).tolist()
+    for n in range(N):
+        top = kernel_band + n * band
+        for c in range(C):
+            sc.grid(f"x{n}_{c}", f"xpad[{n}, {c}]", (Hp, Wp), origin=(top, c * (Wp + between)), roles=roles,
+                    texts=[[format_number(v) for v in row] for row in xpad[n, c]], label=f"padded input xpad[{n}, {c}]")
+        for f in range(F):
+            sc.grid(f"g{n}_{f}", f"dout[{n}, {f}]", (Ho, Wo), origin=(top, right + f * (Wo + between)),
+                    roles="gradient", texts=[[format_number(v) for v in row] for row in dout[n, f]],
+                    label=f"upstream gradient dout[{n}, {f}]")
+    sc.note = "\n".join([
+        "dw[f,c,a,b] = Σ_n Σ_i Σ_j xpad[n, c, i·s + a·d, j·s + b·d] · dout[n, f, i, j]"
+        f"   (s = stride {s}, p = padding {p}, d = dilation {d}; xpad = x with p zeros around it)",
+        "dout = ∂L/∂out, the upstream gradient. The (x, dout) pair k = (n·H_out + i)·W_out + j is "
+        "highlighted as a worked example.",
+        "Click a cell of a kernel w[f, c] (or of dw[f, c]) to choose that weight. "
+        "◀ ▶ and Play walk through the weights.",
+    ])
+
+    def inside(r, cc):  # a real input entry, not the zero padding
+        return p <= r < p + H and p <= cc < p + W
+
+    ext_h, ext_w = (Ho - 1) * s + 1, (Wo - 1) * s + 1  # the marked entries span dout's shape, s apart
+    for f in range(F):
+        for c in range(C):
+            for a in range(HH):
+                for b in range(WW):
+                    pairs = weight_pairs(xpad, dout, f, c, a, b, s, d)
+                    kn, ki, kj, kr, kc, kx, kg = pairs[k]
+                    cells = [(f"x{n}_{c}", r, cc, "kernel") for n, _, _, r, cc, _, _ in pairs]
+                    cells += [(f"x{kn}_{c}", kr, kc, "highlight"), (f"g{kn}_{f}", ki, kj, "highlight"),
+                              (f"w{f}_{c}", a, b, "highlight"), (f"dw{f}_{c}", a, b, "highlight")]
+                    windows = [(f"x{n}_{c}", a * d, b * d, ext_h, ext_w, "highlight") for n in range(N)]
+                    windows += [(f"g{n}_{f}", 0, 0, Ho, Wo, "highlight") for n in range(N)]
+                    value = sum(xv * gv for *_, xv, gv in pairs)
+                    ref = float(dw[f, c, a, b])
+                    lines = [f"dw[{f},{c},{a},{b}] = Σ_n Σ_i Σ_j xpad[n, {c}, i·{s} + {a}·{d}, j·{s} + {b}·{d}]"
+                             f" · dout[n, {f}, i, j]"]
+                    for n in range(N):
+                        mine = [(xv, gv) for m, _, _, r, cc, xv, gv in pairs if m == n and inside(r, cc)]
+                        on_pad = sum(1 for m, _, _, r, cc, *_ in pairs if m == n and not inside(r, cc))
+                        chunk = " + ".join(f"{fmt(xv)}·{fmt(gv)}" for xv, gv in mine) or "0"
+                        lines.append(f"   batch item {n}: {chunk} = {fmt(sum(xv * gv for xv, gv in mine))}"
+                                     + (f"   (+ {on_pad} pair{'s' if on_pad > 1 else ''} on padding zeros,"
+                                        f" adding 0)" if on_pad else ""))
+                    ok = "✓" if np.isclose(value, ref) else "✗ MISMATCH"
+                    lines.append(f"   total (summed over the batch, not averaged) = {fmt(value)};  "
+                                 f"cb.conv2d_backward gives dw = {fmt(ref)} {ok}")
+                    lines.append(f"   highlighted pair k={k}: xpad[{kn},{c},{kr},{kc}] = {fmt(kx)} meets "
+                                 f"dout[{kn},{f},{ki},{kj}] = {fmt(kg)}, product {fmt(kx * kg)}")
+                    v = View(cells=cells, windows=windows, readout="\n".join(lines),
+                             state=dict(weight=(f, c, a, b), pairs=pairs, current=pairs[k], pair=k,
+                                        value=value, reference=ref, output_shape=(Ho, Wo)))
+                    sc.add_view(f"{f},{c},{a},{b}", v, selectors=[(f"w{f}_{c}", a, b), (f"dw{f}_{c}", a, b)])
+    return sc, base
+
+
+class DwExplorer(SceneExplorer):
     def __init__(self, N=2, C=2, H=5, W=5, F=2, HH=3, WW=3, stride=1, padding=0, dilation=1,
                  f=0, c=0, a=0, b=0, pair=0, seed=2, interval=700):
         self.shape_settings = check_sizes(N=N, C=C, H=H, W=W, F=F, HH=HH, WW=WW)
@@ -31,31 +174,21 @@ class DwExplorer(Explorer):
         a = check_index("a", a, HH, "the kernel rows")
         b = check_index("b", b, WW, "the kernel columns")
         out = output_shape(H, W, HH, WW, stride, padding, dilation)
-        pair = check_index("pair", pair, None if out is None else N * out[0] * out[1],
-                           "the (x, dout) pairs (k = (n·H_out + i)·W_out + j)")
+        self.pair = check_index("pair", pair, None if out is None else N * out[0] * out[1],
+                                "the (x, dout) pairs (k = (n·H_out + i)·W_out + j)")
         seed = check_seed(seed)
-        interval = check_int("interval", interval, 1, "milliseconds per Play step")
-        stepper, play = played_slider("pair k = (n·H_out + i)·W_out + j", pair, 8, interval)
+        self.interval = check_int("interval", interval, 1, "milliseconds per Play step")
         ctl = {
-            "f": int_slider("filter f", f, 0, F - 1),
-            "c": int_slider("channel c", c, 0, C - 1),
-            "a": int_slider("kernel row a", a, 0, HH - 1),
-            "b": int_slider("kernel column b", b, 0, WW - 1),
             "stride": int_slider("stride s", stride, 1, 3),
             "padding": int_slider("padding p", padding, 0, 2),
             "dilation": int_slider("dilation d", dilation, 1, 2),
-            "pair": stepper,
-            "play": play,
         }
-        rows = [[ctl["f"], ctl["c"], ctl["a"], ctl["b"]], [ctl["stride"], ctl["padding"], ctl["dilation"]],
-                [ctl["play"], ctl["pair"]]]
         rng = np.random.default_rng(seed)
         ss = self.shape_settings
         self.x = demo_values(rng, (ss["N"], ss["C"], ss["H"], ss["W"]))
         self.w = demo_values(rng, (ss["F"], ss["C"], ss["HH"], ss["WW"]), -2, 2)
         self._seed = seed
-        self._key = None
-        super().__init__(ctl, rows=rows)
+        super().__init__(ctl, rows=[list(ctl.values())], view=f"{f},{c},{a},{b}")
 
     def dout_for(self, Ho: int, Wo: int) -> np.ndarray:
         """The upstream gradient shown for an output of size (Ho, Wo): (N, F, Ho, Wo), seeded."""
@@ -63,98 +196,32 @@ class DwExplorer(Explorer):
         ss = self.shape_settings
         return demo_values(rng, (ss["N"], ss["F"], Ho, Wo), -2, 2)
 
-    def _render(self) -> str:
-        ss = self.shape_settings
-        N, C, H, W, F, HH, WW = (ss[k] for k in ("N", "C", "H", "W", "F", "HH", "WW"))
-        s, p, d = self.value("stride"), self.value("padding"), self.value("dilation")
-        geom = explain_geometry((H, W), (HH, WW), s, p, d)
-        if not geom.valid:
-            self.message = sentence(geom.explanation)
-            self.state = {"valid": False}
-            return ""
-        Ho, Wo = geom.output_shape
-        npairs = N * Ho * Wo
-        k = self.set_range("pair", npairs - 1)
-        f, c, a, b = (self.value(n) for n in ("f", "c", "a", "b"))
-        dout = self.dout_for(Ho, Wo)
-        _, dw, _ = conv2d_backward(dout, self.x, self.w, stride=s, padding=p, dilation=d)
-        xpad = np.pad(self.x, ((0, 0), (0, 0), (p, p), (p, p)))
-        Hp, Wp = H + 2 * p, W + 2 * p
-
-        key = (s, p, d, f, c, a, b)
-        sc = self.scene
-        gap = 3.5
-        block = max(Hp, Ho) + 2.6
-        ox = Wp + gap
-        kx = ox + Wo + gap
-        if key != self._key or not sc.frozen:
-            ax = sc.start(-1.3, kx + WW + 0.3, -2.4, max(N * block, 2 * (HH + 2.6)) + 1.0)
-            roles = padded_roles(H, W, p, p)
-            self._xg, self._dg = [], []
-            for n in range(N):
-                top = n * block
-                self._xg.append(sc.grid(ax, xpad[n, c], role=roles, origin=(top, 0), fontsize=10,
-                                        title=f"xpad[{n}, {c}]"))
-                self._dg.append(sc.grid(ax, dout[n, f], role="gradient", origin=(top, ox), fontsize=10,
-                                        title=f"dout[{n}, {f}]"))
-                for i in range(Ho):  # the entries this weight multiplies: part of the background
-                    for j in range(Wo):
-                        self._xg[n].set_role(i * s + a * d, j * s + b * d, "kernel")
-            self._wg = sc.grid(ax, self.w[f, c], role="kernel", origin=(0, kx), fontsize=10, title=f"w[{f}, {c}]")
-            self._dwg = sc.grid(ax, dw[f, c], role="gradient", origin=(HH + 2.6, kx), fontsize=10,
-                                title=f"dw[{f}, {c}]")
-            role_legend(ax, ["kernel", "highlight"], loc="lower right", ncol=1,
-                        labels={"kernel": "x entries w[f,c,a,b] multiplies",
-                                "highlight": "the current pair x · dout"})
-            self._ax = ax
-            sc.freeze(key)
-            self._key = key
-
-        sc.begin_frame()
-        ax = self._ax
-        pairs = []
-        for n in range(N):
-            for i in range(Ho):
-                for j in range(Wo):
-                    r, cc = i * s + a * d, j * s + b * d
-                    pairs.append((n, i, j, r, cc, float(xpad[n, c, r, cc]), float(dout[n, f, i, j])))
-        n, i, j, r, cc, xv, gv = pairs[k]
-        sc.set_cell(self._xg[n], r, cc, role="highlight")
-        sc.set_cell(self._dg[n], i, j, role="highlight")
-        sc.set_cell(self._wg, a, b, role="highlight")
-        sc.set_cell(self._dwg, a, b, role="highlight")
-        arrow, label = draw_arrow(ax, self._xg[n].center(r, cc), self._dg[n].center(i, j), role="highlight",
-                                  text=f"{fmt(xv)}·{fmt(gv)}", curvature=-0.25)
-        sc.overlay(arrow, label)
-        value = sum(xv * gv for *_, xv, gv in pairs)
-        ref = float(dw[f, c, a, b])
-        self.state = {
-            "valid": True, "weight": (f, c, a, b), "pairs": pairs, "current": pairs[k],
-            "value": value, "reference": ref, "output_shape": (Ho, Wo),
-        }
-        lines = [f"dw[{f},{c},{a},{b}] = Σ_n Σ_i Σ_j xpad[n, {c}, i·{s} + {a}·{d}, j·{s} + {b}·{d}] · dout[n, {f}, i, j]"]
-        for n2 in range(N):
-            chunk = " + ".join(f"{fmt(x_)}·{fmt(g_)}" for m, *_, x_, g_ in pairs if m == n2)
-            part = sum(x_ * g_ for m, *_, x_, g_ in pairs if m == n2)
-            lines.append(f"   batch item {n2}: {chunk} = {fmt(part)}")
-        ok = "✓" if np.isclose(value, ref) else "✗ MISMATCH"
-        lines.append(f"   total (summed over the batch, not averaged) = {fmt(value)};  "
-                     f"cb.conv2d_backward gives dw = {fmt(ref)} {ok}")
-        lines.append(f"   current pair k={k}: xpad[{n},{c},{r},{cc}] = {fmt(xv)} meets dout[{n},{f},{i},{j}] = {fmt(gv)}")
-        return "\n".join(lines)
+    def build(self) -> Scene:
+        v = {k: self.value(k) for k in ("stride", "padding", "dilation")}
+        try:
+            sc, self.base_state = dw_scene(self.x, self.w, **v, dout=self.dout_for, pair=self.pair,
+                                           interval=self.interval)
+        except InvalidSetting:
+            self.base_state = {"valid": False, "settings": {**self.shape_settings, **v}}
+            raise
+        return sc
 
 
 def dw_explorer(**settings) -> DwExplorer:
     """The weight-gradient explorer of notebook 04: a widget (an ``ipywidgets.VBox``).
 
     Keyword arguments (initial settings): shapes ``N, C, H, W`` and ``F, HH, WW``, ``stride``,
-    ``padding``, ``dilation``, the weight ``f, c, a, b``, the highlighted ``pair`` index and
-    ``seed`` for the small integer values.
+    ``padding``, ``dilation``, the weight ``f, c, a, b`` shown first, the index ``pair``
+    (k = (n·H_out + i)·W_out + j) of the (x, dout) pair highlighted as a worked example,
+    ``seed`` for the small integer values and ``interval`` (ms per Play step).
 
-    ``.state`` holds ``weight`` (f, c, a, b), ``pairs`` (n, i, j, padded row, padded column,
-    x value, dout value) for every output the weight took part in, ``current`` (the highlighted
-    pair), ``value`` (Σ x·dout) and ``reference`` (``cb.conv2d_backward``'s dw there). ``.x``,
-    ``.w`` and ``.dout_for(Ho, Wo)`` give the arrays shown.
+    The widget exposes ``.controls`` (stride, padding, dilation), ``.set()``, ``.scene`` (one
+    view per weight, keyed ``"f,c,a,b"``; clicking cell (a, b) of ``w[f, c]`` or ``dw[f, c]``
+    selects it), ``.select("f,c,a,b")``, ``.message`` and ``.state``: ``weight`` (f, c, a, b),
+    ``pairs`` (n, i, j, padded row, padded column, x value, dout value) for every output the
+    weight took part in, ``pair`` (k) and ``current`` (the highlighted pair), ``value``
+    (Σ x·dout) and ``reference`` (``cb.conv2d_backward``'s dw there), ``output_shape``.
+    ``.x``, ``.w`` and ``.dout_for(Ho, Wo)`` give the arrays shown.
 
     Taught in ``notebooks/04-backward-dw-db.ipynb``.
     """

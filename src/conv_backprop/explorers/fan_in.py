@@ -1,25 +1,152 @@
 """The fan-in explorer of notebook 02 (``notebooks/02-forward-3d-dot-product.ipynb``).
 
-Pick an output ``(n, f, i, j)``: its receptive field is highlighted in every input channel at
-once (a 3-D window of shape (C, HH, WW)), each input cell of the field is labelled with the
-weight it meets, and the dot product is written out with the numbers. The value equals
-``cb.conv2d_forward``'s.
+The picture is the whole batch: one row of padded inputs ``xpad[n, c]`` per example (one grid per
+channel) with its outputs ``out[n, f]`` (one grid per filter) beside them, and under each channel
+the kernels ``w[f, c]`` of every filter, under each output column its bias ``b[f]``. Click or
+hover an output cell ``(n, f, i, j)`` (or use the arrow keys, ◀ ▶ and Play): its receptive field
+is outlined in every channel of example n at once (a 3-D window of shape (C, HH, WW)), each input
+cell of the field shows its value and, below it, the weight ``w[f, c, a, b]`` it meets; the
+kernels and bias of filter f are outlined, and the read-out writes the dot product out with the
+numbers. The value equals ``cb.conv2d_forward``'s.
+
+Only stride, padding and dilation are sliders (a change rebuilds the scene); the shapes and the
+seed of the values are the constructor's.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..conv import conv2d_forward
-from ..drawing import draw_window, format_number, role_legend
+from ..drawing import format_number
+from ..scene import InvalidSetting, Scene, View
 from ..shapes import explain_geometry
-from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, padded_roles, sentence
+from ._base import check_sizes, demo_values, fmt, int_slider, padded_roles, sentence
 from ._settings import check_index, check_int, check_seed, output_shape
+from ._shell import SceneExplorer
 
-__all__ = ["fan_in_explorer", "FanInExplorer"]
+__all__ = ["fan_in_explorer", "FanInExplorer", "fan_in_scene"]
+
+ROW_GAP = 2.6  # room above a grid for its title and column labels
+COL_GAP = 1.5  # between two grids side by side
 
 
-class FanInExplorer(Explorer):
+def _key(n, f, i, j) -> str:
+    return f"{n},{f},{i},{j}"
+
+
+def fan_in_scene(x, w, b, stride, padding, dilation) -> tuple[Scene, dict]:
+    """The scene of the fan-in explorer for ``x`` (N, C, H, W), ``w`` (F, C, HH, WW), ``b`` (F,)
+    and the settings-wide state.
+
+    Grids: ``x{n}_{c}`` (xpad[n, c]), ``y{n}_{f}`` (out[n, f]), ``w{f}_{c}`` (w[f, c]), ``b{f}``
+    (b[f], one cell). One view per output, keyed ``"n,f,i,j"`` in the order of ``out.ravel()``;
+    clicking cell (i, j) of ``y{n}_{f}`` selects it. Raises :class:`InvalidSetting` when no window
+    fits.
+    """
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    s, p, d = stride, padding, dilation
+    geom = explain_geometry((H, W), (HH, WW), s, p, d)
+    if not geom.valid:
+        raise InvalidSetting(sentence(geom.explanation))
+    Ho, Wo = geom.output_shape
+    gh, gw = geom.height, geom.width
+    Hp, Wp = gh.padded_size, gw.padded_size
+    out = conv2d_forward(x, w, b, stride=s, padding=p, dilation=d)
+    xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    unused_rows = list(range(Hp - gh.unused, Hp))
+    unused_cols = list(range(Wp - gw.unused, Wp))
+    roles = padded_roles(H, W, p, p, unused_rows=unused_rows, unused_cols=unused_cols).tolist()
+
+    # a cell's text and a factor in the read-out, remembered: the few demo values recur thousands of times
+    num, par = functools.lru_cache(maxsize=None)(format_number), functools.lru_cache(maxsize=None)(fmt)
+    sc = Scene(title="fan-in: one output reads a window across every input channel",
+               legend_labels={
+                   "kernel": "weights w[f, c] and bias b[f] (dashed edge)",
+                   "highlight": "the output, its window (x over ×the weight it meets), its filter's weights "
+                                "(thick edge)",
+               })
+    # Layout: a column per channel (its padded input, the kernels of every filter under it), then
+    # a column per filter (its outputs, its bias under them); a row per example.
+    kernels_wide = F * WW + (F - 1) * COL_GAP
+    col_w = max(Wp, kernels_wide)
+    xcol = [c * (col_w + COL_GAP) for c in range(C)]
+    ycol0 = C * (col_w + COL_GAP) + COL_GAP
+    ycol = [ycol0 + f * (Wo + COL_GAP) for f in range(F)]
+    rows = [n * (max(Hp, Ho) + ROW_GAP) for n in range(N)]
+    krow = N * (max(Hp, Ho) + ROW_GAP)
+    for n in range(N):
+        for c in range(C):
+            texts = [[num(v) for v in row] for row in xpad[n, c]]
+            sc.grid(f"x{n}_{c}", f"xpad[{n}, {c}]", (Hp, Wp), origin=(rows[n], xcol[c] + (col_w - Wp) / 2),
+                    roles=roles, texts=texts, label=f"padded input of example {n}, channel {c}")
+        for f in range(F):
+            sc.grid(f"y{n}_{f}", f"out[{n}, {f}]", (Ho, Wo), origin=(rows[n], ycol[f]), roles="output",
+                    texts=[[num(v) for v in row] for row in out[n, f]],
+                    label=f"output of example {n}, filter {f}")
+    for c in range(C):
+        k0 = xcol[c] + (col_w - kernels_wide) / 2
+        for f in range(F):
+            sc.grid(f"w{f}_{c}", f"w[{f}, {c}]", (HH, WW), origin=(krow, k0 + f * (WW + COL_GAP)), roles="kernel",
+                    texts=[[num(v) for v in row] for row in w[f, c]],
+                    label=f"kernel of filter {f}, channel {c}")
+    for f in range(F):
+        sc.grid(f"b{f}", f"b[{f}]", (1, 1), origin=(krow, ycol[f] + (Wo - 1) / 2), roles="kernel",
+                texts=[[num(b[f])]], row_labels=[""], col_labels=[""], label=f"bias of filter {f}")
+    sc.note = (f"out[n, f, i, j] = Σ_c Σ_a Σ_b xpad[n, c, i·{s} + a·{d}, j·{s} + b·{d}] · w[f, c, a, b] + b[f]"
+               f"   (c < {C}, a < {HH}, b < {WW}: {C * HH * WW} products)")
+
+    pairs = [(a, bb) for a in range(HH) for bb in range(WW)]
+    X, Wt, B, Y = xpad.tolist(), w.tolist(), b.tolist(), out.tolist()  # Python floats: fast to index
+    for n in range(N):
+        for f in range(F):
+            for i in range(Ho):
+                for j in range(Wo):
+                    texts, terms, field, lines = [], [], [], []
+                    value = B[f]
+                    for c in range(C):
+                        part, total = [], 0.0
+                        for a, bb in pairs:
+                            r, cc = i * s + a * d, j * s + bb * d
+                            xv, wv = X[n][c][r][cc], Wt[f][c][a][bb]
+                            field.append((c, r, cc))
+                            terms.append((c, a, bb, xv, wv))
+                            texts.append((f"x{n}_{c}", r, cc, f"{num(xv)}\n×{num(wv)}"))
+                            part.append(f"{par(xv)}·{par(wv)}")
+                            total += xv * wv
+                        value += total
+                        lines.append(f"  channel {c}: {' + '.join(part)} = {num(total)}")
+                    ref = Y[n][f][i][j]
+                    ok = "✓" if abs(value - ref) <= 1e-8 + 1e-5 * abs(ref) else "✗ MISMATCH"  # np.isclose
+                    step = f":{d}" if d > 1 else ""
+                    rows_, cols_ = f"{i * s}:{i * s + gh.extent}{step}", f"{j * s}:{j * s + gw.extent}{step}"
+                    readout = "\n".join(
+                        [f"out[{n}, {f}, {i}, {j}] = sum(xpad[{n}, :, {rows_}, {cols_}] * w[{f}]) + b[{f}]"]
+                        + lines
+                        + [f"  bias b[{f}] = {num(B[f])}",
+                           f"  total = {num(value)}   (cb.conv2d_forward: {num(ref)} {ok})"])
+                    windows = [(f"x{n}_{c}", i * s, j * s, gh.extent, gw.extent, "highlight") for c in range(C)]
+                    windows += [(f"w{f}_{c}", 0, 0, HH, WW, "highlight") for c in range(C)]
+                    windows.append((f"b{f}", 0, 0, 1, 1, "highlight"))
+                    view = View(
+                        cells=[(f"y{n}_{f}", i, j, "highlight")],
+                        texts=texts,
+                        windows=windows,
+                        readout=readout,
+                        state={"index": (n, f, i, j), "field": field, "terms": terms, "bias": B[f],
+                               "value": value, "reference": ref},
+                    )
+                    sc.add_view(_key(n, f, i, j), view, selectors=[(f"y{n}_{f}", i, j)])
+    base = {"valid": True, "output_shape": (Ho, Wo), "padded_shape": (Hp, Wp),
+            "unused_rows": unused_rows, "unused_cols": unused_cols,
+            "settings": dict(stride=s, padding=p, dilation=d)}
+    return sc, base
+
+
+class FanInExplorer(SceneExplorer):
     def __init__(self, N=2, C=2, H=5, W=5, F=2, HH=3, WW=3, stride=1, padding=1, dilation=1,
                  n=0, f=0, i=0, j=0, seed=0):
         self.shape_settings = check_sizes(N=N, C=C, H=H, W=W, F=F, HH=HH, WW=WW)
@@ -32,111 +159,49 @@ class FanInExplorer(Explorer):
         shown = "" if out is None else f" ({out[0]}×{out[1]} with these settings)"
         i = check_index("i", i, None if out is None else out[0], "the output rows" + shown)
         j = check_index("j", j, None if out is None else out[1], "the output columns" + shown)
-        seed = check_seed(seed)
-        self.seed = seed
-        c = {
-            "n": int_slider("batch item n", n, 0, N - 1),
-            "f": int_slider("filter f", f, 0, F - 1),
-            "i": int_slider("output row i", i, 0, 4),
-            "j": int_slider("output column j", j, 0, 4),
-            "stride": int_slider("stride s", stride, 1, 3),
-            "padding": int_slider("padding p", padding, 0, 2),
-            "dilation": int_slider("dilation d", dilation, 1, 2),
-        }
-        rows = [[c["n"], c["f"], c["i"], c["j"]], [c["stride"], c["padding"], c["dilation"]]]
-        rng = np.random.default_rng(seed)
+        self.seed = check_seed(seed)
+        rng = np.random.default_rng(self.seed)
         ss = self.shape_settings
         self.x = demo_values(rng, (ss["N"], ss["C"], ss["H"], ss["W"]))
         self.w = demo_values(rng, (ss["F"], ss["C"], ss["HH"], ss["WW"]), -2, 2)
         self.b = demo_values(rng, (ss["F"],), -2, 2)
-        self._key = None
-        super().__init__(c, rows=rows)
-
-    def _render(self) -> str:
-        ss = self.shape_settings
-        s, p, d = self.value("stride"), self.value("padding"), self.value("dilation")
-        C, H, W, HH, WW = ss["C"], ss["H"], ss["W"], ss["HH"], ss["WW"]
-        geom = explain_geometry((H, W), (HH, WW), s, p, d)
-        if not geom.valid:
-            self.message = sentence(geom.explanation)
-            self.state = {"valid": False}
-            return ""
-        Ho, Wo = geom.output_shape
-        i = self.set_range("i", Ho - 1)
-        j = self.set_range("j", Wo - 1)
-        n, f = self.value("n"), self.value("f")
-        out = conv2d_forward(self.x, self.w, self.b, stride=s, padding=p, dilation=d)
-        xpad = np.pad(self.x, ((0, 0), (0, 0), (p, p), (p, p)))
-        Hp, Wp = H + 2 * p, W + 2 * p
-
-        key = (s, p, d, n, f)
-        sc = self.scene
-        if key != self._key or not sc.frozen:
-            gap = 1.5
-            width = C * (Wp + gap) + 1.5 + Wo
-            krow = Hp + 2.6
-            ax = sc.start(-1.3, width + 0.3, -2.4, krow + HH + 1.6)
-            self._xg, self._wg = [], []
-            roles = padded_roles(H, W, p, p)
-            for ch in range(C):
-                x0 = ch * (Wp + gap)
-                self._xg.append(sc.grid(ax, xpad[n, ch], role=roles, origin=(0, x0), fontsize=10,
-                                        title=f"xpad[{n}, {ch}]"))
-                wx = x0 + (Wp - WW) / 2
-                self._wg.append(sc.grid(ax, self.w[f, ch], role="kernel", origin=(krow, wx),
-                                        fontsize=10, title=f"w[{f}, {ch}]"))
-            ox = C * (Wp + gap) + 1.5
-            self._og = sc.grid(ax, out[n, f], role="output", origin=(0, ox), fontsize=10,
-                               title=f"out[{n}, {f}]")
-            role_legend(ax, ["padding", "kernel", "highlight"], loc="lower right",
-                        labels={"kernel": "in the window: x value, ×weight below",
-                                "highlight": "the output being computed"})
-            self._ax = ax
-            sc.freeze(key)
-            self._key = key
-
-        sc.begin_frame()
-        terms, field = [], []
-        for ch in range(C):
-            for a in range(HH):
-                for bb in range(WW):
-                    r, cc = i * s + a * d, j * s + bb * d
-                    xv, wv = xpad[n, ch, r, cc], self.w[f, ch, a, bb]
-                    field.append((ch, r, cc))
-                    terms.append((ch, a, bb, float(xv), float(wv)))
-                    sc.set_cell(self._xg[ch], r, cc, role="kernel", text=f"{format_number(xv)}\n×{format_number(wv)}")
-            sc.overlay(draw_window(self._ax, self._xg[ch], i * s, j * s, geom.height.extent,
-                                   geom.width.extent, role="highlight"))
-        sc.set_cell(self._og, i, j, role="highlight")
-        value = sum(xv * wv for *_, xv, wv in terms) + float(self.b[f])
-        ref = float(out[n, f, i, j])
-        self.state = {
-            "valid": True, "index": (n, f, i, j), "field": field, "terms": terms,
-            "bias": float(self.b[f]), "value": value, "reference": ref, "output_shape": (Ho, Wo),
+        self._wanted = (n, f, i, j)  # the output to show; kept (clamped) across structural changes
+        c = {
+            "stride": int_slider("stride s", stride, 1, 3),
+            "padding": int_slider("padding p", padding, 0, 2),
+            "dilation": int_slider("dilation d", dilation, 1, 2),
         }
-        lines = [
-            f"out[{n},{f},{i},{j}] = Σ_c Σ_a Σ_b xpad[{n}, c, {i}·{s} + a·{d}, {j}·{s} + b·{d}] · w[{f}, c, a, b] + b[{f}]"
-        ]
-        for ch in range(C):
-            chunk = " + ".join(f"{fmt(xv)}·{fmt(wv)}" for c2, _, _, xv, wv in terms if c2 == ch)
-            part = sum(xv * wv for c2, _, _, xv, wv in terms if c2 == ch)
-            lines.append(f"   channel {ch}: {chunk} = {fmt(part)}")
-        lines.append(f"   bias b[{f}] = {fmt(self.b[f])}")
-        ok = "✓" if np.isclose(value, ref) else "✗ MISMATCH"
-        lines.append(f"   total = {fmt(value)};  cb.conv2d_forward gives {fmt(ref)} {ok}")
-        return "\n".join(lines)
+        super().__init__(c, rows=[list(c.values())], view=None if out is None else _key(n, f, i, j))
+
+    def build(self) -> Scene:
+        v = {k: self.value(k) for k in ("stride", "padding", "dilation")}
+        if self.widget.view:  # the output shown now (a click in the browser changes it)
+            self._wanted = tuple(int(t) for t in self.widget.view.split(","))
+        try:
+            sc, self.base_state = fan_in_scene(self.x, self.w, self.b, **v)
+        except InvalidSetting:
+            self.base_state = {"valid": False, "settings": v}
+            raise
+        # Keep the example and filter; clamp the output to the new size (Play's order is unchanged).
+        n, f, i, j = self._wanted
+        Ho, Wo = self.base_state["output_shape"]
+        sc.view = _key(n, f, min(i, Ho - 1), min(j, Wo - 1))
+        return sc
 
 
 def fan_in_explorer(**settings) -> FanInExplorer:
     """The fan-in explorer of notebook 02: a widget (an ``ipywidgets.VBox``).
 
     Keyword arguments (initial settings): shapes ``N, C, H, W`` (x is (N, C, H, W)), ``F, HH, WW``
-    (w is (F, C, HH, WW)), ``stride``, ``padding``, ``dilation``, the output ``n, f, i, j``, and
-    ``seed`` for the small integer values of x, w and b.
+    (w is (F, C, HH, WW)), ``stride``, ``padding``, ``dilation``, the output ``n, f, i, j`` shown
+    first, and ``seed`` for the small integer values of x, w and b.
 
-    ``.state`` holds ``index`` (n, f, i, j), ``field`` (the (c, row, col) padded cells read),
-    ``terms`` (c, a, b, x value, w value), ``bias``, ``value`` (the dot product plus bias) and
-    ``reference`` (``cb.conv2d_forward``'s value). ``.x``, ``.w``, ``.b`` are the arrays shown.
+    The widget exposes ``.controls`` (stride, padding, dilation), ``.set()``, ``.scene`` (one view
+    per output, keyed ``"n,f,i,j"``), ``.select("n,f,i,j")``, ``.message`` and ``.state``:
+    ``index`` (n, f, i, j), ``field`` (the (c, row, col) padded cells read), ``terms`` (c, a, b,
+    x value, w value), ``bias``, ``value`` (the dot product plus bias), ``reference``
+    (``cb.conv2d_forward``'s value) and ``output_shape``. ``.x``, ``.w``, ``.b`` are the arrays
+    shown. A structural change keeps the example and filter and clamps (i, j) to the new output.
 
     Taught in ``notebooks/02-forward-3d-dot-product.ipynb``.
     """

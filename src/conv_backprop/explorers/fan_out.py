@@ -1,27 +1,169 @@
 """The fan-out explorer of notebook 03 (``notebooks/03-backward-dx-by-indices.ipynb``).
 
-Pick an input pixel ``(c, p, q)`` (channel, row, column; 0-based, unpadded): every output it
-affects is highlighted (the set P, empty when the pixel falls between windows or in rows the
-stride leaves unused), each edge is labelled with the weight ``w[f, c, a, b]`` the pixel meets
-there, and ``dx[0, c, p, q]`` is assembled term by term from ``dout`` — equal to
-``cb.conv2d_backward``'s dx. Works with stride, padding and dilation (``cb.outputs_reached``).
+Click or hover an input pixel ``(c, q, r)`` (channel, row, column; 0-based, unpadded) in ``x`` or
+in ``dx`` (or use the arrow keys, ◀ ▶ and Play): an arrow runs from it to every output it affects
+(the set P, empty when the pixel falls between windows, between a dilated kernel's taps or in rows
+the stride leaves unused). The weight on each arrow, ``w[f, c, a, b]``, is written under ``dout``
+at the output the arrow reaches, and the kernel taps (a, b) it meets are highlighted; the read-out
+lists P per axis as (output, tap) pairs and assembles ``dx[0, c, q, r]`` term by term from
+``dout``: equal to ``cb.conv2d_backward``'s dx. Works with stride, padding and dilation
+(``cb.outputs_reached``).
+
+Layout: no arrow crosses a number. The arrows start in the grid ``x`` and end in the grid ``out``,
+both without numbers; the ``dx`` grids sit to the left of ``x`` and the ``dout`` and ``w`` grids to
+the right of ``out``, where no arrow goes. (Labels on the arrows would pile up where up to F·HH·WW
+arrows leave one cell, so each weight is written in the ``dout`` cell of its output instead.)
+
+Only stride, padding and dilation are sliders (a change rebuilds the scene); the shapes and the
+seed of the values are the constructor's.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..conv import conv2d_backward
-from ..drawing import draw_arrow, format_number, role_legend
+from ..drawing import format_number
 from ..indices import outputs_reached
+from ..scene import InvalidSetting, Scene, View
 from ..shapes import explain_geometry
-from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, sentence
+from ._base import check_sizes, demo_values, fmt, int_slider, sentence
 from ._settings import check_index, check_int, check_seed
+from ._shell import SceneExplorer
 
-__all__ = ["fan_out_explorer", "FanOutExplorer"]
+__all__ = ["fan_out_explorer", "FanOutExplorer", "fan_out_scene"]
+
+ROW_GAP = 2.6  # room above a grid for its title and column labels
+COL_GAP = 1.5  # between two grids side by side
+ARROW_GAP = 4.5  # between the input side and the output side: the arrows' room
 
 
-class FanOutExplorer(Explorer):
+def _key(c, q, r) -> str:
+    return f"{c},{q},{r}"
+
+
+def _why_unreached(name: str, index: int, g) -> str:
+    """Why input ``index`` (unpadded) meets no kernel tap along one axis of geometry ``g``."""
+    at = index + g.padding
+    if at >= g.padded_size - g.unused:
+        return f"{name} {index} lies in the part the stride leaves unused"
+    if any(start <= at < start + g.extent for start in g.starts):
+        return f"{name} {index} lies inside a window, between the taps dilation {g.dilation} spreads apart"
+    return f"{name} {index} falls between windows (stride {g.stride} > kernel extent {g.extent})"
+
+
+def fan_out_scene(w, dout, H, W, stride, padding, dilation) -> tuple[Scene, dict]:
+    """The scene of the fan-out explorer for weights ``w`` (F, C, HH, WW), the upstream gradient
+    ``dout`` (1, F, H_out, W_out) and an input of H × W pixels per channel; and the
+    settings-wide state.
+
+    Grids: ``dx{c}`` (dx[0, c], with numbers), ``x{c}`` (the input pixels, no numbers: the
+    arrows start here), ``o{f}`` (the outputs of filter f, no numbers: the arrows end here),
+    ``g{f}`` (dout[0, f]), ``w{f}_{c}`` (w[f, c]). One view per input pixel,
+    keyed ``"c,q,r"`` in the order of ``x.ravel()``; clicking cell (q, r) of ``x{c}`` or of
+    ``dx{c}`` selects it. Raises :class:`InvalidSetting` when no window fits.
+    """
+    F, C, HH, WW = w.shape
+    s, pad, d = stride, padding, dilation
+    geom = explain_geometry((H, W), (HH, WW), s, pad, d)
+    if not geom.valid:
+        raise InvalidSetting(sentence(geom.explanation))
+    Ho, Wo = geom.output_shape
+    if dout.shape != (1, F, Ho, Wo):
+        raise ValueError(f"dout must have shape {(1, F, Ho, Wo)} for these settings; got {dout.shape}")
+    dx, _, _ = conv2d_backward(dout, np.zeros((1, C, H, W)), w, stride=s, padding=pad, dilation=d)
+    P_rows = [outputs_reached(q, H, HH, s, pad, d) for q in range(H)]
+    P_cols = [outputs_reached(r, W, WW, s, pad, d, axis="width") for r in range(W)]
+    # Pixels no kernel tap reaches (after the last window, between windows when the stride exceeds
+    # the kernel's extent, between the taps of a dilated kernel): hatched, dx = 0 there.
+    unreached_rows = [q for q in range(H) if not P_rows[q]]
+    unreached_cols = [r for r in range(W) if not P_cols[r]]
+
+    def roles(base):
+        return [["unused" if q in unreached_rows or r in unreached_cols else base for r in range(W)]
+                for q in range(H)]
+
+    # a cell's text and a factor in the read-out, remembered: the few demo values recur thousands of times
+    num, par = functools.lru_cache(maxsize=None)(format_number), functools.lru_cache(maxsize=None)(fmt)
+    sc = Scene(title="fan-out: one input pixel reaches these outputs",
+               legend_labels={
+                   "highlight": "the pixel, the outputs it reaches (dout there over ×the weight on the "
+                                "arrow), the taps it meets (thick edge)",
+                   "kernel": "weights w[f, c] (dashed edge)",
+                   "unused": "no kernel tap reaches it: dx = 0 (hatched xx)",
+               })
+    left_h = C * (H + ROW_GAP) - ROW_GAP
+    block = max(Ho, HH) + ROW_GAP
+    right_h = F * block - ROW_GAP
+    top_left, top_right = max(0.0, (right_h - left_h) / 2), max(0.0, (left_h - right_h) / 2)
+    xcol = W + COL_GAP
+    ocol = xcol + W + ARROW_GAP
+    gcol = ocol + Wo + COL_GAP
+    kcol = gcol + Wo + COL_GAP
+    for c in range(C):
+        top = top_left + c * (H + ROW_GAP)
+        sc.grid(f"dx{c}", f"dx[0, {c}]", (H, W), origin=(top, 0), roles=roles("gradient"),
+                texts=[[num(v) for v in row] for row in dx[0, c]], label=f"dx of channel {c}")
+        sc.grid(f"x{c}", f"x[0, {c}]: pick a pixel", (H, W), origin=(top, xcol), roles=roles("input"),
+                label=f"input pixel of channel {c}")
+    for f in range(F):
+        top = top_right + f * block
+        sc.grid(f"o{f}", f"out[0, {f}]", (Ho, Wo), origin=(top, ocol), roles="output",
+                label=f"output of filter {f}")
+        sc.grid(f"g{f}", f"dout[0, {f}]", (Ho, Wo), origin=(top, gcol), roles="gradient",
+                texts=[[num(v) for v in row] for row in dout[0, f]], label=f"dout of filter {f}")
+        for c in range(C):
+            sc.grid(f"w{f}_{c}", f"w[{f}, {c}]", (HH, WW), origin=(top, kcol + c * (WW + COL_GAP)),
+                    roles="kernel", texts=[[num(v) for v in row] for row in w[f, c]],
+                    label=f"kernel of filter {f}, channel {c}")
+    sc.note = (f"dx[0, c, q, r] = Σ_f Σ_(i,a) Σ_(j,b) dout[0, f, i, j] · w[f, c, a, b]  with "
+               f"i·{s} + a·{d} = q + {pad}, j·{s} + b·{d} = r + {pad} (outputs that exist)")
+
+    G, Wt, DX = dout[0].tolist(), w.tolist(), dx[0].tolist()  # Python floats: fast to index
+    for c in range(C):
+        for q in range(H):
+            for r in range(W):
+                rows_P, cols_P = P_rows[q], P_cols[r]
+                cells = [(f"x{c}", q, r, "highlight"), (f"dx{c}", q, r, "highlight")]
+                texts, arrows, terms, reached = [], [], [], []
+                for f in range(F):
+                    for i, a in rows_P:
+                        for j, b in cols_P:
+                            g, wv = G[f][i][j], Wt[f][c][a][b]
+                            terms.append((f, i, j, a, b, g, wv))
+                            reached.append((f, i, j))
+                            cells += [(f"o{f}", i, j, "highlight"), (f"g{f}", i, j, "highlight"),
+                                      (f"w{f}_{c}", a, b, "highlight")]
+                            texts.append((f"g{f}", i, j, f"{num(g)}\n×{num(wv)}"))
+                            arrows.append(((f"x{c}", q, r), (f"o{f}", i, j), "highlight", ""))
+                value = sum(g * wv for *_, g, wv in terms)
+                ref = DX[c][q][r]
+                lines = [f"dx[0, {c}, {q}, {r}] = Σ over P of dout[0, f, i, j] · w[f, {c}, a, b]",
+                         f"  P_rows = {rows_P}   (i, a) with i·{s} + a·{d} = {q} + {pad}",
+                         f"  P_cols = {cols_P}   (j, b) with j·{s} + b·{d} = {r} + {pad}"]
+                if not terms:
+                    why = [_why_unreached(name, idx, g) for name, P, idx, g in
+                           (("row", rows_P, q, geom.height), ("column", cols_P, r, geom.width)) if not P]
+                    lines.append(f"  P is empty: {'; '.join(why)}. No output reads this pixel, so dx = 0.")
+                else:
+                    for f in range(F):
+                        chunk = " + ".join(f"{par(g)}·{par(wv)}" for f2, *_, g, wv in terms if f2 == f)
+                        part = sum(g * wv for f2, *_, g, wv in terms if f2 == f)
+                        lines.append(f"  filter {f}: {chunk} = {num(part)}")
+                ok = "✓" if abs(value - ref) <= 1e-8 + 1e-5 * abs(ref) else "✗ MISMATCH"  # np.isclose
+                lines.append(f"  total = {num(value)}   (cb.conv2d_backward: dx = {num(ref)} {ok})")
+                view = View(cells=cells, texts=texts, arrows=arrows, readout="\n".join(lines),
+                            state={"pixel": (c, q, r), "P_rows": rows_P, "P_cols": cols_P, "reached": reached,
+                                   "terms": terms, "value": value, "reference": ref})
+                sc.add_view(_key(c, q, r), view, selectors=[(f"x{c}", q, r), (f"dx{c}", q, r)])
+    base = {"valid": True, "output_shape": (Ho, Wo), "unreached_rows": unreached_rows,
+            "unreached_cols": unreached_cols, "settings": dict(stride=s, padding=pad, dilation=d)}
+    return sc, base
+
+
+class FanOutExplorer(SceneExplorer):
     def __init__(self, C=2, H=5, W=5, F=2, HH=3, WW=3, stride=1, padding=0, dilation=1,
                  c=0, p=1, q=1, seed=1):
         self.shape_settings = check_sizes(C=C, H=H, W=W, F=F, HH=HH, WW=WW)
@@ -31,136 +173,53 @@ class FanOutExplorer(Explorer):
         c = check_index("c", c, C, "the input channels")
         p = check_index("p", p, H, "the input rows")
         q = check_index("q", q, W, "the input columns")
-        seed = check_seed(seed)
-        ctl = {
-            "c": int_slider("channel c", c, 0, C - 1),
-            "p": int_slider("input row q", p, 0, H - 1),
-            "q": int_slider("input column r", q, 0, W - 1),
-            "stride": int_slider("stride s", stride, 1, 4),
-            "padding": int_slider("padding", padding, 0, 2),
-            "dilation": int_slider("dilation d", dilation, 1, 2),
-        }
-        rows = [[ctl["c"], ctl["p"], ctl["q"]], [ctl["stride"], ctl["padding"], ctl["dilation"]]]
-        self.rng_seed = seed
-        rng = np.random.default_rng(seed)
+        self.rng_seed = check_seed(seed)
+        rng = np.random.default_rng(self.rng_seed)
         ss = self.shape_settings
         self.w = demo_values(rng, (ss["F"], ss["C"], ss["HH"], ss["WW"]), -2, 2)
-        self._dout_rng_seed = seed + 1
-        self._key = None
-        super().__init__(ctl, rows=rows)
+        self._dout_rng_seed = self.rng_seed + 1
+        self._wanted = _key(c, p, q)  # the pixel to show, also once an invalid first setting is fixed
+        ctl = {
+            "stride": int_slider("stride s", stride, 1, 4),
+            "padding": int_slider("padding p", padding, 0, 2),
+            "dilation": int_slider("dilation d", dilation, 1, 2),
+        }
+        super().__init__(ctl, rows=[list(ctl.values())], view=_key(c, p, q))
 
     def dout_for(self, Ho: int, Wo: int) -> np.ndarray:
         """The upstream gradient shown for an output of size (Ho, Wo): (1, F, Ho, Wo), seeded."""
         rng = np.random.default_rng([self._dout_rng_seed, Ho, Wo])
         return demo_values(rng, (1, self.shape_settings["F"], Ho, Wo))
 
-    def _render(self) -> str:
+    def build(self) -> Scene:
         ss = self.shape_settings
-        C, H, W, F, HH, WW = (ss[k] for k in ("C", "H", "W", "F", "HH", "WW"))
-        s, pad, d = self.value("stride"), self.value("padding"), self.value("dilation")
-        geom = explain_geometry((H, W), (HH, WW), s, pad, d)
+        v = {k: self.value(k) for k in ("stride", "padding", "dilation")}
+        geom = explain_geometry((ss["H"], ss["W"]), (ss["HH"], ss["WW"]), v["stride"], v["padding"], v["dilation"])
         if not geom.valid:
-            self.message = sentence(geom.explanation)
-            self.state = {"valid": False}
-            return ""
-        Ho, Wo = geom.output_shape
-        c, p, q = self.value("c"), self.value("p"), self.value("q")
-        dout = self.dout_for(Ho, Wo)
-        x = np.zeros((1, C, H, W))
-        dx, _, _ = conv2d_backward(dout, x, self.w, stride=s, padding=pad, dilation=d)
-        rows_P = outputs_reached(p, H, HH, s, pad, d)
-        cols_P = outputs_reached(q, W, WW, s, pad, d)
-
-        key = (s, pad, d, c)
-        sc = self.scene
-        gap, kgap = 6.5, 1.5
-        block = max(Ho, HH) + 2.6
-        ox = W + gap
-        kx = ox + Wo + kgap
-        if key != self._key or not sc.frozen:
-            ax = sc.start(-1.3, kx + WW + 0.3, -2.4, max(H + 1.5, F * block) + 0.8)
-            # input pixels in rows/columns the stride never reaches: padded index ≥ Hp − unused
-            roles = np.full((H, W), "gradient", dtype=object)
-            for r in range(H):
-                if r + pad >= geom.height.padded_size - geom.height.unused:
-                    roles[r, :] = "unused"
-            for cc in range(W):
-                if cc + pad >= geom.width.padded_size - geom.width.unused:
-                    roles[:, cc] = "unused"
-            self._xg = sc.grid(ax, dx[0, c], role=roles, fontsize=10, title=f"dx[0, {c}]")
-            self._dg, self._wg = [], []
-            for f in range(F):
-                top = f * block
-                self._dg.append(sc.grid(ax, dout[0, f], role="gradient", origin=(top, ox), fontsize=10,
-                                        title=f"dout[0, {f}]"))
-                self._wg.append(sc.grid(ax, self.w[f, c], role="kernel", origin=(top, kx), fontsize=10,
-                                        title=f"w[{f}, {c}]"))
-            role_legend(ax, ["highlight", "kernel", "unused"], loc="lower left", ncol=1,
-                        labels={"highlight": "the pixel, the outputs it reaches, the weights it meets",
-                                "kernel": "weights w[f, c] (arrow label w[a,b])",
-                                "unused": "never reached by any window (dx = 0)"})
-            self._ax = ax
-            sc.freeze(key)
-            self._key = key
-
-        sc.begin_frame()
-        ax = self._ax
-        sc.set_cell(self._xg, p, q, role="highlight")
-        terms, reached = [], []
-        for f in range(F):
-            for i, a in rows_P:
-                for j, b in cols_P:
-                    g, wv = float(dout[0, f, i, j]), float(self.w[f, c, a, b])
-                    terms.append((f, i, j, a, b, g, wv))
-                    reached.append((f, i, j))
-                    sc.set_cell(self._dg[f], i, j, role="highlight",
-                                text=f"{format_number(g)}\n×{format_number(wv)}")
-                    sc.set_cell(self._wg[f], a, b, role="highlight")
-                    start = self._xg.center(p, q)
-                    arrow, label = draw_arrow(ax, (start[0] + 0.35, start[1]), self._dg[f].center(i, j),
-                                              role="highlight", text=f"w[{a},{b}]",
-                                              text_at=0.45 + 0.25 * (j % 2), lw=1.4)
-                    sc.overlay(arrow, label)
-        value = sum(g * wv for *_, g, wv in terms)
-        ref = float(dx[0, c, p, q])
-        self.state = {
-            "valid": True, "pixel": (c, p, q), "P_rows": rows_P, "P_cols": cols_P,
-            "reached": reached, "terms": terms, "value": value, "reference": ref,
-            "output_shape": (Ho, Wo),
-        }
-        lines = [f"dx[0,{c},{p},{q}] = Σ_f Σ_(i,a)∈P_rows Σ_(j,b)∈P_cols dout[0,f,i,j] · w[f,{c},a,b]",
-                 f"   P_rows = {rows_P}  (output row i, kernel row a with i·{s} + a·{d} = {p} + {pad})",
-                 f"   P_cols = {cols_P}  (output column j, kernel column b with j·{s} + b·{d} = {q} + {pad})"]
-        if not terms:
-            why = []
-            for name, P, idx, g in (("row", rows_P, p, geom.height), ("column", cols_P, q, geom.width)):
-                if not P:
-                    if idx + pad >= g.padded_size - g.unused:
-                        why.append(f"{name} {idx} lies in the part the stride leaves unused")
-                    else:
-                        why.append(f"{name} {idx} falls between windows (stride {g.stride} > kernel extent {g.extent})")
-            lines.append(f"   P is empty: {'; '.join(why)}. No output reads this pixel, so dx = 0.")
-        else:
-            for f in range(F):
-                chunk = " + ".join(f"{fmt(g)}·{fmt(wv)}" for f2, *_, g, wv in terms if f2 == f)
-                part = sum(g * wv for f2, *_, g, wv in terms if f2 == f)
-                lines.append(f"   filter {f}: {chunk} = {fmt(part)}")
-        ok = "✓" if np.isclose(value, ref) else "✗ MISMATCH"
-        lines.append(f"   total = {fmt(value)};  cb.conv2d_backward gives dx = {fmt(ref)} {ok}")
-        return "\n".join(lines)
+            self.base_state = {"valid": False, "settings": v}
+            raise InvalidSetting(sentence(geom.explanation))
+        dout = self.dout_for(*geom.output_shape)
+        sc, self.base_state = fan_out_scene(self.w, dout, ss["H"], ss["W"], **v)
+        self._wanted = self.widget.view or self._wanted  # the pixel shown now (a click changes it)
+        sc.view = self._wanted
+        return sc
 
 
 def fan_out_explorer(**settings) -> FanOutExplorer:
     """The fan-out explorer of notebook 03: a widget (an ``ipywidgets.VBox``).
 
     Keyword arguments (initial settings): shapes ``C, H, W`` (x is (1, C, H, W)), ``F, HH, WW``
-    (w is (F, C, HH, WW)), ``stride``, ``padding``, ``dilation``, the pixel ``c, p, q`` and
-    ``seed`` for the small integer values of w and dout.
+    (w is (F, C, HH, WW)), ``stride``, ``padding``, ``dilation``, the pixel ``c, p, q`` shown
+    first (channel, row, column; the notebook writes the position (q, r)), and ``seed`` for the
+    small integer values of w and dout.
 
-    ``.state`` holds ``pixel`` (c, p, q), ``P_rows``/``P_cols`` (``cb.outputs_reached`` per axis:
-    (output index, kernel tap) pairs), ``reached`` (every (f, i, j) affected), ``terms``
-    (f, i, j, a, b, dout value, w value), ``value`` (their sum) and ``reference``
-    (``cb.conv2d_backward``'s dx there). ``.w`` and ``.dout_for(Ho, Wo)`` give the arrays shown.
+    The widget exposes ``.controls`` (stride, padding, dilation), ``.set()``, ``.scene`` (one view
+    per input pixel, keyed ``"c,row,col"``), ``.select("c,row,col")``, ``.message`` and
+    ``.state``: ``pixel`` (c, row, col), ``P_rows``/``P_cols`` (``cb.outputs_reached`` per axis:
+    (output index, kernel tap) pairs), ``reached`` (every (f, i, j) affected), ``terms`` (f, i, j,
+    a, b, dout value, w value), ``value`` (their sum), ``reference`` (``cb.conv2d_backward``'s dx
+    there), ``output_shape`` and ``unreached_rows``/``unreached_cols`` (input rows and columns no
+    window reaches). ``.w`` and ``.dout_for(Ho, Wo)`` give the arrays shown.
 
     Taught in ``notebooks/03-backward-dx-by-indices.ipynb``.
     """

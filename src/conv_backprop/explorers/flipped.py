@@ -4,7 +4,12 @@
 (``cb.flipped_kernel_input``; ``E = d·(k − 1) + 1`` is the kernel's extent, and the rows the
 forward pass left unused are zero-filled at the bottom/right). The kernel rotated by 180° slides
 over it with stride 1, and dx appears cell by cell; each value matches the index derivation
-(``cb.conv2d_dx_by_indices``) and ``cb.conv2d_backward``. One channel, one filter, one image.
+(``cb.conv2d_dx_by_indices``) and ``cb.conv2d_backward``.
+
+One image and one filter (F = 1), with C = 1 or 2 input channels (a slider): channel c of dx is
+computed with ``rot(w)[c, 0]``, the forward kernel ``w[0, c]`` turned by 180°. The backward
+kernel has the in/out channels swapped: (F, C) forward, (C, F) backward. Click a dx cell (or use
+the arrow keys, ◀ ▶ and Play) to move the rotated kernel there.
 """
 
 from __future__ import annotations
@@ -12,25 +17,186 @@ from __future__ import annotations
 import numpy as np
 
 from ..conv import conv2d_backward, flipped_kernel_input
-from ..drawing import draw_window, format_number, role_legend
+from ..drawing import format_number
 from ..indices import conv2d_dx_by_indices
+from ..scene import InvalidSetting, Scene, View
 from ..shapes import explain_geometry
-from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, played_slider, sentence
+from ._base import check_sizes, fmt, int_slider, sentence
 from ._settings import check_index, check_int, check_seed
+from ._shell import SceneExplorer
 
-__all__ = ["flipped_kernel_explorer", "FlippedKernelExplorer"]
+__all__ = ["flipped_kernel_explorer", "FlippedKernelExplorer", "flipped_scene", "prepared_roles"]
 
 
-class FlippedKernelExplorer(Explorer):
-    def __init__(self, H=5, W=5, HH=3, WW=3, stride=2, padding=0, dilation=1, step=0, seed=3, interval=700):
-        H, W, HH, WW = check_sizes(H=H, W=W, HH=HH, WW=WW).values()
+def demo_values(rng: np.random.Generator, shape, low: int = -3, high: int = 3) -> np.ndarray:
+    """Small non-zero integers (as float64), easy to multiply in one's head."""
+    choices = np.array([v for v in range(low, high + 1) if v != 0], dtype=float)
+    return rng.choice(choices, size=shape)
+
+
+def _axis_kinds(size: int, before: int, n_out: int, stride: int, unused: int) -> list:
+    """What each row (or column) of the prepared dout is, along one axis: "entry" (holds dout
+    entries), "inserted" (one of the s − 1 zeros between them), "unused" (zero fill for the rows
+    the forward pass never reached) or "padding". ``before`` = E − 1 − p (negative: cropped)."""
+    span = (n_out - 1) * stride + 1
+    kinds = []
+    for t in range(size):
+        u = t - before  # row of the zero-inserted dout
+        if 0 <= u < span:
+            kinds.append("entry" if u % stride == 0 else "inserted")
+        elif span <= u < span + unused:
+            kinds.append("unused")
+        else:
+            kinds.append("padding")
+    return kinds
+
+
+def prepared_roles(geom, shape) -> list:
+    """The role of every cell of the prepared dout (``cb.flipped_kernel_input``) of shape
+    ``shape``: ``"gradient"`` where a dout entry sits, ``"blank"`` for an inserted zero,
+    ``"unused"`` for the zero fill of rows/columns the forward pass never reached, ``"padding"``
+    for the E − 1 − p zeros around."""
+    gh, gw = geom.height, geom.width
+    Ho, Wo = geom.output_shape
+    rows = _axis_kinds(shape[0], gh.extent - 1 - gh.padding, Ho, gh.stride, gh.unused)
+    cols = _axis_kinds(shape[1], gw.extent - 1 - gw.padding, Wo, gw.stride, gw.unused)
+    roles = []
+    for kr in rows:
+        line = []
+        for kc in cols:
+            if "padding" in (kr, kc):
+                line.append("padding")
+            elif "unused" in (kr, kc):
+                line.append("unused")
+            elif kr == kc == "entry":
+                line.append("gradient")
+            else:
+                line.append("blank")
+        roles.append(line)
+    return roles
+
+
+def flipped_scene(H, W, HH, WW, stride, padding, dilation, arrays, interval=700):
+    """The scene of the flipped-kernel explorer and its settings-wide state.
+
+    ``arrays`` is ``(w, dout)`` with w of shape (1, C, HH, WW) and dout (1, 1, H_out, W_out), or a
+    function ``(H_out, W_out) → (w, dout)`` (the output size is known only once the geometry is
+    checked). One view per dx cell (c, q, r), keyed ``"c,q,r"``, channel by channel in row-major
+    order; clicking cell (q, r) of dx channel c selects it. Raises :class:`InvalidSetting` when
+    no window fits.
+    """
+    s, p, d = stride, padding, dilation
+    geom = explain_geometry((H, W), (HH, WW), s, p, d)
+    if not geom.valid:
+        raise InvalidSetting(sentence(geom.explanation))
+    gh, gw = geom.height, geom.width
+    Ho, Wo = geom.output_shape
+    w, dout = arrays(Ho, Wo) if callable(arrays) else arrays
+    C = w.shape[1]
+    if w.shape != (1, C, HH, WW) or dout.shape != (1, 1, Ho, Wo):
+        raise ValueError(f"w must be (1, C, {HH}, {WW}) and dout (1, 1, {Ho}, {Wo}); "
+                         f"got {w.shape} and {dout.shape}")
+    x = np.zeros((1, C, H, W))
+    D = flipped_kernel_input(dout, x.shape, (HH, WW), s, p, d)[0, 0]
+    w_back = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, F, HH, WW): rotated, channels swapped
+    dx = conv2d_backward(dout, x, w, stride=s, padding=p, dilation=d)[0][0]
+    dx_idx = conv2d_dx_by_indices(dout, x, w, stride=s, padding=p, dilation=d)[0]
+    Hd, Wd = D.shape
+    Eh, Ew = gh.extent, gw.extent
+    top, left = Eh - 1 - p, Ew - 1 - p  # where dout[0, 0] lands (may be < 0: cropped)
+    entries = [(i, j, top + i * s, left + j * s) for i in range(Ho) for j in range(Wo)
+               if 0 <= top + i * s < Hd and 0 <= left + j * s < Wd]
+    base = {"valid": True, "D": D, "entries": entries, "pad_before": (top, left), "output_shape": (Ho, Wo),
+            "channels": C, "settings": dict(H=H, W=W, HH=HH, WW=WW, stride=s, padding=p, dilation=d, C=C)}
+
+    zeros = "zeros" if s != 2 else "zero"
+    sc = Scene(title="dx by the flipped kernel", interval=interval,
+               legend_labels={"gradient": "dout entry / dx", "blank": f"inserted zero (s − 1 = {s - 1} between)",
+                              "padding": "padding zero (hatched //)",
+                              "unused": "zero fill: never reached (hatched xx)",
+                              "kernel": "weights; rotated-kernel taps (dashed)",
+                              "highlight": "current dx cell, kernel window (thick)"})
+    roles = prepared_roles(geom, (Hd, Wd))
+    texts = [["0"] * Wd for _ in range(Hd)]
+    for _, _, rr, cc in entries:
+        texts[rr][cc] = format_number(D[rr, cc])
+    d_title = f"D: dout, {s - 1} {zeros} inserted, padded" if s > 1 else "D: dout, padded"
+    if len(d_title) * 0.26 > Wd + 2.2:  # its width in cells: keep it clear of the kernels' titles
+        d_title = "D"
+    sc.grid("D", d_title, (Hd, Wd), roles=roles, texts=texts, label="prepared dout D")
+    gap, between, title = 2.5, 1.8, 2.6
+    band = max(H, HH) + title
+    kx = Wd + gap
+    rx = kx + WW + between
+    ox = rx + WW + gap
+    for c in range(C):
+        sc.grid(f"w{c}", f"w[0, {c}]", (HH, WW), origin=(c * band, kx), roles="kernel",
+                texts=[[format_number(v) for v in row] for row in w[0, c]], label=f"forward kernel w[0, {c}]")
+        sc.grid(f"r{c}", f"rot(w)[{c}, 0]", (HH, WW), origin=(c * band, rx), roles="kernel",
+                texts=[[format_number(v) for v in row] for row in w_back[c, 0]],
+                label=f"rotated kernel rot(w)[{c}, 0]")
+        sc.grid(f"dx{c}", f"dx[0, {c}]", (H, W), origin=(c * band, ox), roles="gradient",
+                texts=[[format_number(v) for v in row] for row in dx[c]], label=f"dx channel {c}")
+
+    num = format_number
+    after = ""
+    if gh.unused or gw.unused:
+        after = (f" and {num(top + gh.unused)} / {num(left + gw.unused)} after (the forward pass left "
+                 f"{gh.unused} row{'s' if gh.unused != 1 else ''} / {gw.unused} column{'s' if gw.unused != 1 else ''}"
+                 " unused)")
+    sc.note = "\n".join([
+        f"D = dout ({Ho}×{Wo}) with s − 1 = {s - 1} {zeros} between entries, padded by E − 1 − p = "
+        f"{num(top)} row{'s' if top != 1 else ''} / {num(left)} column{'s' if left != 1 else ''} before{after} "
+        f"→ {Hd}×{Wd}.",
+        f"s = stride {s}, p = padding {p}, d = dilation {d}, E = d·(k − 1) + 1 = {Eh}×{Ew} is the kernel's extent; "
+        "a negative amount crops.",
+        f"rot(w)[c, 0] is w[0, c] turned by 180°: the backward kernel swaps in and out channels, "
+        f"(F, C) = ({w.shape[0]}, {C}) forward → ({C}, {w.shape[0]}) backward.",
+        "Click a dx cell to compute it; ◀ ▶ and Play fill dx in cell by cell.",
+    ])
+
+    for c in range(C):
+        w_rot = w_back[c, 0]
+        for q in range(H):
+            for r in range(W):
+                terms = []
+                for a in range(HH):
+                    for b in range(WW):
+                        rr, cc = q + a * d, r + b * d
+                        terms.append((a, b, rr, cc, float(D[rr, cc]), float(w_rot[a, b])))
+                value = sum(dv * wv for *_, dv, wv in terms)
+                later = [divmod(kk, W) for kk in range(q * W + r + 1, H * W)]  # not computed yet: no text
+                cells = [("D", rr, cc, "kernel") for _, _, rr, cc, _, _ in terms]
+                cells.append((f"dx{c}", q, r, "highlight"))
+                ok1 = "✓" if np.isclose(value, dx[c, q, r]) else "✗ MISMATCH"
+                ok2 = "✓" if np.isclose(value, dx_idx[c, q, r]) else "✗ MISMATCH"
+                lines = [
+                    f"dx[0,{c},{q},{r}] = Σ_a Σ_b D[{q} + a·{d}, {r} + b·{d}] · rot(w)[{c}, 0, a, b]",
+                    "   = " + " + ".join(f"{fmt(dv)}·{fmt(wv)}" for *_, dv, wv in terms) + f" = {fmt(value)}",
+                    f"   index derivation (cb.conv2d_dx_by_indices): {fmt(dx_idx[c, q, r])} {ok2};  "
+                    f"cb.conv2d_backward: {fmt(dx[c, q, r])} {ok1}",
+                ]
+                v = View(
+                    cells=cells,
+                    texts=[(f"dx{c}", qq, rq, "") for qq, rq in later],
+                    windows=[("D", q, r, Eh, Ew, "highlight"), (f"r{c}", 0, 0, HH, WW, "highlight")],
+                    readout="\n".join(lines),
+                    state=dict(current=(q, r), channel=c, w_rot=w_rot, terms=terms, value=value,
+                               reference=float(dx[c, q, r]), by_indices=float(dx_idx[c, q, r])),
+                )
+                sc.add_view(f"{c},{q},{r}", v, selectors=[(f"dx{c}", q, r)])
+    return sc, base
+
+
+class FlippedKernelExplorer(SceneExplorer):
+    def __init__(self, H=5, W=5, HH=3, WW=3, stride=2, padding=0, dilation=1, step=0, seed=3, interval=700, C=2):
+        H, W, HH, WW, C = check_sizes(H=H, W=W, HH=HH, WW=WW, C=C).values()
         stride = check_int("stride", stride, 1)
         padding = check_int("padding", padding, 0)
         dilation = check_int("dilation", dilation, 1)
         step = check_index("step", step, H * W, "the cells of dx (k = q·W + r)")
-        seed = check_seed(seed)
-        interval = check_int("interval", interval, 1, "milliseconds per Play step")
-        stepper, play = played_slider("dx cell k = q·W + r", step, 24, interval)
+        self._seed = check_seed(seed)
+        self.interval = check_int("interval", interval, 1, "milliseconds per Play step")
         ctl = {
             "H": int_slider("input H", H, 2, 7),
             "W": int_slider("input W", W, 2, 7),
@@ -39,120 +205,48 @@ class FlippedKernelExplorer(Explorer):
             "stride": int_slider("stride s", stride, 1, 3),
             "padding": int_slider("padding p", padding, 0, 2),
             "dilation": int_slider("dilation d", dilation, 1, 2),
-            "step": stepper,
-            "play": play,
+            "C": int_slider("input channels C", C, 1, 2),
         }
-        rows = [[ctl["H"], ctl["W"], ctl["HH"], ctl["WW"]], [ctl["stride"], ctl["padding"], ctl["dilation"]],
-                [ctl["play"], ctl["step"]]]
-        self._seed = seed
-        self._key = None
-        super().__init__(ctl, rows=rows)
+        rows = [[ctl["H"], ctl["W"], ctl["HH"], ctl["WW"]], [ctl["stride"], ctl["padding"], ctl["dilation"], ctl["C"]]]
+        super().__init__(ctl, rows=rows, view=f"0,{step // W},{step % W}")
 
-    def arrays(self, H, W, HH, WW, Ho, Wo):
-        """The seeded w (1, 1, HH, WW) and dout (1, 1, Ho, Wo) shown for these sizes."""
+    def arrays(self, H, W, HH, WW, Ho, Wo, C=1):
+        """The seeded w (1, C, HH, WW) and dout (1, 1, Ho, Wo) shown for these sizes (channel 0
+        of w and dout do not depend on C)."""
         rng = np.random.default_rng([self._seed, HH, WW, Ho, Wo])
-        return demo_values(rng, (1, 1, HH, WW), -2, 2), demo_values(rng, (1, 1, Ho, Wo))
+        w0 = demo_values(rng, (1, 1, HH, WW), -2, 2)
+        dout = demo_values(rng, (1, 1, Ho, Wo))
+        w = np.concatenate([w0, demo_values(rng, (1, C - 1, HH, WW), -2, 2)], axis=1)
+        return w, dout
 
-    def _render(self) -> str:
-        H, W, HH, WW = (self.value(k) for k in ("H", "W", "HH", "WW"))
-        s, p, d = self.value("stride"), self.value("padding"), self.value("dilation")
-        geom = explain_geometry((H, W), (HH, WW), s, p, d)
-        if not geom.valid:
-            self.message = sentence(geom.explanation)
-            self.state = {"valid": False}
-            return ""
-        gh, gw = geom.height, geom.width
-        Ho, Wo = geom.output_shape
-        k = self.set_range("step", H * W - 1)
-        q, r = divmod(k, W)
-        w, dout = self.arrays(H, W, HH, WW, Ho, Wo)
-        x = np.zeros((1, 1, H, W))
-        D = flipped_kernel_input(dout, x.shape, (HH, WW), s, p, d)[0, 0]
-        w_rot = w[0, 0, ::-1, ::-1]
-        dx = conv2d_backward(dout, x, w, stride=s, padding=p, dilation=d)[0][0, 0]
-        dx_idx = conv2d_dx_by_indices(dout, x, w, stride=s, padding=p, dilation=d)[0, 0]
-        Hd, Wd = D.shape
-        top, left = gh.extent - 1 - p, gw.extent - 1 - p  # where dout[0, 0] lands (may be < 0)
-
-        key = (H, W, HH, WW, s, p, d)
-        sc = self.scene
-        if key != self._key or not sc.frozen:
-            gap = 2.5
-            kx = Wd + gap
-            ox = kx + max(HH, WW) + gap
-            ax = sc.start(-1.3, ox + W + 0.3, -2.4, max(Hd, H, 2 * HH + 3) + 1.9)
-            roles = np.full((Hd, Wd), "padding", dtype=object)
-            texts = np.full((Hd, Wd), "0", dtype=object)
-            span_r = range(max(top, 0), min(top + (Ho - 1) * s + 1, Hd))
-            span_c = range(max(left, 0), min(left + (Wo - 1) * s + 1, Wd))
-            for rr in span_r:
-                for cc in span_c:
-                    roles[rr, cc] = "blank"  # a zero inserted between dout entries
-            self._entries = []
-            for i in range(Ho):
-                for j in range(Wo):
-                    rr, cc = top + i * s, left + j * s
-                    if 0 <= rr < Hd and 0 <= cc < Wd:
-                        roles[rr, cc] = "gradient"
-                        texts[rr, cc] = format_number(dout[0, 0, i, j])
-                        self._entries.append((i, j, rr, cc))
-            self._Dg = sc.grid(ax, D.shape, role=roles, cell_text=texts, fontsize=10,
-                               title=f"dout, {s - 1} zero{'s' if s != 2 else ''} inserted, padded")
-            self._wg = sc.grid(ax, w[0, 0], role="kernel", origin=(0, kx), fontsize=10, title="w")
-            self._rg = sc.grid(ax, w_rot, role="kernel", origin=(HH + 3, kx), fontsize=10, title="w rotated 180°")
-            self._xg = sc.grid(ax, dx, role="gradient", origin=(0, ox), fontsize=10, title="dx")
-            role_legend(ax, ["gradient", "blank", "padding", "kernel"], loc="lower center", ncol=4,
-                        labels={"gradient": "dout entry / dx", "blank": "inserted zero",
-                                "padding": "padding zero (hatched //)", "kernel": "rotated-kernel tap"})
-            self._ax = ax
-            sc.freeze(key)
-            self._key = key
-
-        sc.begin_frame()
-        for kk in range(k + 1, H * W):
-            sc.set_cell(self._xg, *divmod(kk, W), role="blank", text="")
-        sc.set_cell(self._xg, q, r, role="highlight")
-        terms = []
-        for a in range(HH):
-            for b in range(WW):
-                rr, cc = q + a * d, r + b * d
-                dv, wv = float(D[rr, cc]), float(w_rot[a, b])
-                terms.append((a, b, rr, cc, dv, wv))
-                sc.set_cell(self._Dg, rr, cc, role="kernel", text=f"{format_number(dv)}\n×{format_number(wv)}")
-        sc.overlay(draw_window(self._ax, self._Dg, q, r, gh.extent, gw.extent, role="highlight"))
-        value = sum(dv * wv for *_, dv, wv in terms)
-        self.state = {
-            "valid": True, "current": (q, r), "D": D, "w_rot": w_rot, "terms": terms, "value": value,
-            "reference": float(dx[q, r]), "by_indices": float(dx_idx[q, r]),
-            "entries": self._entries, "pad_before": (top, left),
-        }
-        lines = [
-            f"dout ({Ho}×{Wo}) with s−1 = {s - 1} zero{'s' if s != 2 else ''} between entries, padded by "
-            f"E−1−p = {top} rows / {left} columns before"
-            + (f" and {top + gh.unused} / {left + gw.unused} after (the forward pass left "
-               f"{gh.unused} row(s) / {gw.unused} column(s) unused)" if gh.unused or gw.unused else "")
-            + f" → {Hd}×{Wd}",
-            f"dx[{q},{r}] = Σ_a Σ_b D[{q} + a·{d}, {r} + b·{d}] · rot180(w)[a, b]",
-            "   = " + " + ".join(f"{fmt(dv)}·{fmt(wv)}" for *_, dv, wv in terms) + f" = {fmt(value)}",
-        ]
-        ok1 = "✓" if np.isclose(value, dx[q, r]) else "✗ MISMATCH"
-        ok2 = "✓" if np.isclose(value, dx_idx[q, r]) else "✗ MISMATCH"
-        lines.append(f"   index derivation (cb.conv2d_dx_by_indices): {fmt(dx_idx[q, r])} {ok2};  "
-                     f"cb.conv2d_backward: {fmt(dx[q, r])} {ok1}")
-        return "\n".join(lines)
+    def build(self) -> Scene:
+        v = {k: self.value(k) for k in ("H", "W", "HH", "WW", "stride", "padding", "dilation")}
+        C = self.value("C")
+        try:
+            sc, self.base_state = flipped_scene(
+                **v, arrays=lambda Ho, Wo: self.arrays(v["H"], v["W"], v["HH"], v["WW"], Ho, Wo, C),
+                interval=self.interval)
+        except InvalidSetting:
+            self.base_state = {"valid": False, "settings": {**v, "C": C}}
+            raise
+        return sc
 
 
 def flipped_kernel_explorer(**settings) -> FlippedKernelExplorer:
     """The flipped-kernel explorer of notebook 05: a widget (an ``ipywidgets.VBox``).
 
     Keyword arguments (initial settings): ``H, W`` (input size), ``HH, WW`` (kernel size),
-    ``stride``, ``padding``, ``dilation``, ``step`` (dx cell k = q·W + r), ``seed``, ``interval``.
+    ``stride``, ``padding``, ``dilation``, ``C`` (input channels, i.e. channels of dx: 1 or 2 on
+    the slider), ``step`` (dx cell k = q·W + r of channel 0 shown first), ``seed``, ``interval``
+    (ms per Play step).
 
-    ``.state`` holds ``current`` (q, r), ``D`` (the prepared dout, 2-D), ``w_rot`` (the rotated
-    kernel), ``terms`` (a, b, row, column, D value, rotated-w value), ``value`` (their sum),
-    ``reference`` (``cb.conv2d_backward``) and ``by_indices`` (``cb.conv2d_dx_by_indices``),
-    ``entries`` (i, j, row, column) where each dout entry sits in D. ``.arrays(...)`` gives the
-    seeded w and dout.
+    The widget exposes ``.controls``, ``.set()``, ``.scene`` (one view per dx cell, keyed
+    ``"c,q,r"``; clicking that cell of dx selects it), ``.select("c,q,r")``, ``.message`` and
+    ``.state``: ``current`` (q, r), ``channel`` (c), ``D`` (the prepared dout, 2-D), ``w_rot``
+    (the rotated kernel of channel c), ``terms`` (a, b, row, column, D value, rotated-w value),
+    ``value`` (their sum), ``reference`` (``cb.conv2d_backward``) and ``by_indices``
+    (``cb.conv2d_dx_by_indices``), ``entries`` (i, j, row, column) where each dout entry sits
+    in D, ``pad_before``. ``.arrays(...)`` gives the seeded w and dout.
 
     Taught in ``notebooks/05-flipped-kernel-identity.ipynb``.
     """

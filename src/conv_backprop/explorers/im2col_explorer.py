@@ -1,38 +1,205 @@
 """The im2col explorer of notebook 06 (``notebooks/06-vectorising-im2col.ipynb``).
 
 Every window (patch) of the padded input becomes one column of the matrix ``cb.im2col(x)``;
-pick a column and see its patch in the input, the entries it copies (padding zeros hatched), and
-which kernel tap (c, a, b) each row of the matrix holds. Next to it, col2im's overlap count
+neighbouring columns alternate in colour, so the patches stay apart. Pick a column (click or
+hover it, or the top-left entry of its window in x; arrow keys, ◀ ▶ and Play step through them)
+and see its patch in the input, the entries it copies (padding zeros hatched), and which kernel
+tap (c, a, b) each row of the matrix holds. Next to it, col2im's overlap count
 ``col2im(ones)``: how many windows cover each input entry — why col2im accumulates with ``+=``
 and is the adjoint of im2col, not its inverse.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..drawing import draw_arrow, draw_window, format_number, role_legend
+from ..drawing import format_number
 from ..im2col import col2im, im2col
+from ..scene import InvalidSetting, Scene, View
 from ..shapes import explain_geometry
-from ._base import Explorer, check_sizes, demo_values, int_slider, padded_roles, sentence
+from ._base import check_sizes, int_slider, padded_roles, sentence
 from ._settings import check_index, check_int, check_seed, output_shape
+from ._shell import SceneExplorer
 
-__all__ = ["im2col_explorer", "Im2colExplorer"]
+__all__ = ["im2col_explorer", "Im2colExplorer", "im2col_scene", "im2col_input"]
 
-# Alternating column bands, so neighbouring patches stay apart in the matrix (the patch number
+# Alternating column bands, so neighbouring patches stay apart in the matrix (the column number
 # is also written above each column, so colour is not the only cue).
 _BANDS = ("input", "output")
+_GAP = 3.0  # between the x grids and the matrix (the matrix's row labels "c,a,b" sit in it)
+_TARGET = (30.0, 26.0)  # cells across and down that a notebook shows without shrinking much
 
 
-class Im2colExplorer(Explorer):
-    def __init__(self, C=1, H=4, W=4, HH=2, WW=2, stride=1, padding=0, column=0, seed=4):
+def _span(name: str, lo: int, hi: int) -> str:
+    """``"row 3"`` or ``"rows 1…2"``: the entries lo … hi − 1."""
+    return f"{name} {lo}" if hi - lo == 1 else f"{name}s {lo}…{hi - 1}"
+
+
+def _col2im_line(counts) -> str:
+    """The note's sentence on col2im for these overlap counts."""
+    lo, hi = int(counts.min()), int(counts.max())
+    if hi == 1:
+        text = ("col2im adds each column back onto its window. No two windows overlap here (count ≤ 1), so "
+                "col2im(im2col(x)) gives x back" + (" where the count is 1, and 0 elsewhere" if lo == 0 else "")
+                + "; where windows overlap, an entry covered by n windows receives n contributions and "
+                "col2im(im2col(x)) = x · count, not x.")
+    else:
+        text = (f"col2im adds each column back onto its window: an entry covered by n windows receives n "
+                f"contributions (count {lo}…{hi} here), so col2im(im2col(x)) = x · count, not x.")
+    if lo == 0:
+        text += " Count 0: no window covers the entry, so its gradient is 0."
+    return text
+
+
+def im2col_input(seed: int, C: int, H: int, W: int) -> np.ndarray:
+    """The seeded input x (1, C, H, W) the explorer shows: whole numbers 1…9, so every copied
+    entry is easy to find again (padding zeros stand out)."""
+    rng = np.random.default_rng([seed, C, H, W])
+    return rng.choice(np.arange(1.0, 10.0), size=(1, C, H, W))
+
+
+def _blocks(ncol: int, nrow: int, left_w: float, left_h: float, right_w: float, right_h: float) -> int:
+    """How many stacked blocks the matrix is cut into (by columns) so that a wide matrix still
+    fits a notebook: one block while the picture is narrow enough, else the count that needs
+    the least shrinking."""
+    def size(nb):
+        width = left_w + _GAP + math.ceil(ncol / nb) + 2.5 + right_w + 1.5
+        height = max(left_h, nb * (nrow + 2.6) - 2.6, right_h) + 1.9
+        return width, height
+
+    if size(1)[0] <= _TARGET[0]:
+        return 1
+    return min(range(1, 7), key=lambda nb: (max(size(nb)[0] / _TARGET[0], size(nb)[1] / _TARGET[1]), nb))
+
+
+def im2col_scene(C, H, W, HH, WW, stride, padding, seed=4, interval=700):
+    """The scene of the im2col explorer and its settings-wide state.
+
+    One view per column k of ``cols = im2col(x)`` (the window of output (i, j), k = i·W_out + j),
+    keyed ``"k"``, in order. Clicking any entry of column k, or the top-left entry of its window
+    in an ``x<c>`` grid, selects it. Grids: ``x0``, ``x1``, … (one per channel, padded),
+    ``cols0``, ``cols1``, … (the matrix, cut into blocks of columns when it is wide; the column
+    labels are the true column numbers) and ``count`` (``col2im(ones)``). Raises
+    :class:`InvalidSetting` when no window fits.
+    """
+    s, p = stride, padding
+    geom = explain_geometry((H, W), (HH, WW), s, p, 1)
+    if not geom.valid:
+        raise InvalidSetting(sentence(geom.explanation))
+    Ho, Wo = geom.output_shape
+    ncol, nrow = Ho * Wo, C * HH * WW
+    x = im2col_input(seed, C, H, W)
+    cols = im2col(x, (HH, WW), s, p)  # (C·HH·WW, Ho·Wo)
+    counts = col2im(np.ones_like(cols), x.shape, (HH, WW), s, p)[0, 0]
+    xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    Hp, Wp = H + 2 * p, W + 2 * p
+    base = dict(valid=True, cols_shape=cols.shape, counts=counts, x=x[0], output_shape=(Ho, Wo),
+                settings=dict(C=C, H=H, W=W, HH=HH, WW=WW, stride=s, padding=p))
+
+    # ------------------------------------------------------------------ layout
+    left_h = C * (Hp + 2.6) - 2.6
+    nb = _blocks(ncol, nrow, Wp, left_h, W, H)
+    B = math.ceil(ncol / nb)  # columns per block
+    nb = math.ceil(ncol / B)
+    mx = Wp + _GAP + 0.8  # the matrix's left edge
+    cx = mx + B + 2.5  # the count grid's left edge
+    sc = Scene(title="im2col", interval=interval, legend_labels={
+        "input": "input entry (and every other column of cols)",
+        "output": "the other columns of cols (bands keep patches apart)",
+        "padding": "padding zero (hatched //)",
+        "highlight": "the selected patch / column (thick edge)",
+        "unused": "count 0: in no window (hatched xx)",
+        "blank": "count 1: in one window",
+        "gradient": "count ≥ 2: col2im adds several columns here",
+    })
+    roles = padded_roles(H, W, p, p)
+    for ch in range(C):
+        sc.grid(f"x{ch}", f"xpad[0, {ch}]" if p else f"x[0, {ch}]", (Hp, Wp), origin=(ch * (Hp + 2.6), 0),
+                roles=roles.tolist(), texts=[[format_number(v) for v in row] for row in xpad[0, ch]],
+                label=f"input entry of channel {ch}")
+    taps = [(ch, a, b) for ch in range(C) for a in range(HH) for b in range(WW)]
+    from_padding = np.zeros((nrow, ncol), dtype=bool)  # entries copied from the padding ring
+    for k in range(ncol):
+        i, j = divmod(k, Wo)
+        for row, (_, a, b) in enumerate(taps):
+            from_padding[row, k] = roles[i * s + a, j * s + b] == "padding"
+    for blk in range(nb):
+        lo, hi = blk * B, min((blk + 1) * B, ncol)
+        # titles take about 0.3 cell per character; a narrow matrix gets the short one
+        title = f"cols[:, {lo}:{hi}]" if nb > 1 else ("cols = im2col(x)" if ncol >= 4 else "cols")
+        sc.grid(f"cols{blk}", title, (nrow, hi - lo),
+                origin=(blk * (nrow + 2.6), mx),
+                roles=[["padding" if from_padding[row, k] else _BANDS[k % 2] for k in range(lo, hi)]
+                       for row in range(nrow)],
+                texts=[[format_number(cols[row, k]) for k in range(lo, hi)] for row in range(nrow)],
+                row_labels=[f"{ch},{a},{b}" for ch, a, b in taps], col_labels=[str(k) for k in range(lo, hi)],
+                label="entry of cols: its column is a patch")
+    sc.grid("count", "col2im(ones)" if W >= 4 else "count", (H, W), origin=(0, cx),
+            roles=[["unused" if n == 0 else "blank" if n == 1 else "gradient" for n in row] for row in counts],
+            texts=[[format_number(n) for n in row] for row in counts], label="overlap count")
+    sc.note = "\n".join([
+        f"x: (1, {C}, {H}, {W}), kernel {HH}×{WW}, stride {s}, padding {p} → {Ho}×{Wo} = {ncol} windows, "
+        f"so cols = im2col(x) has {ncol} column{'s' if ncol > 1 else ''} of C·HH·WW = {nrow} "
+        f"entr{'ies' if nrow > 1 else 'y'}: shape ({nrow}, {ncol}).",
+        "Row label c,a,b: channel c, kernel tap (a, b). Column k is the window of output (i, j), k = i·W_out + j.",
+        "forward: out = w.reshape(F, −1) @ cols;  backward: dx = col2im(w.reshape(F, −1).T @ dout_mat).",
+        _col2im_line(counts),
+    ])
+
+    # ------------------------------------------------------------------ one view per column
+    for k in range(ncol):
+        i, j = divmod(k, Wo)
+        r0, c0 = i * s, j * s
+        blk, kl = divmod(k, B)
+        cells, windows, selectors = [], [], []
+        for ch in range(C):
+            cells += [(f"x{ch}", r0 + a, c0 + b, "highlight") for a in range(HH) for b in range(WW)
+                      if roles[r0 + a, c0 + b] != "padding"]
+            windows.append((f"x{ch}", r0, c0, HH, WW, "highlight"))
+            selectors.append((f"x{ch}", r0, c0))
+        cells += [(f"cols{blk}", row, kl, "highlight") for row in range(nrow) if not from_padding[row, k]]
+        windows.append((f"cols{blk}", 0, kl, nrow, 1, "highlight"))
+        selectors += [(f"cols{blk}", row, kl) for row in range(nrow)]
+        u0, u1 = max(r0 - p, 0), min(r0 - p + HH, H)
+        v0, v1 = max(c0 - p, 0), min(c0 - p + WW, W)
+        if u1 > u0 and v1 > v0:
+            windows.append(("count", u0, v0, u1 - u0, v1 - v0, "highlight"))
+            back = (f"col2im adds this column back onto x {_span('row', u0, u1)}, {_span('column', v0, v1)} "
+                    f"(outlined in the count grid).")
+        else:
+            back = "This window holds only padding: col2im adds this column onto no x entry."
+        values = cols[:, k]
+        n_pad = int(from_padding[:, k].sum())
+        readout = "\n".join([
+            f"column {k} is the window of output ({i}, {j}): xpad[0, :, {r0}:{r0 + HH}, {c0}:{c0 + WW}], "
+            f"read channel by channel, row by row:",
+            f"cols[:, {k}] = [{', '.join(format_number(v) for v in values)}]"
+            + (f" ({n_pad} padding zero{'s' if n_pad > 1 else ''})" if n_pad else ""),
+            back,
+        ])
+        # No arrow from the patch to its column: drawn centre to centre, it would cross the
+        # numbers of x and of the matrix; the same thick outline and colour link the two.
+        view = View(
+            cells=cells, windows=windows, readout=readout,
+            state=dict(column=k, window=(i, j), column_values=values.copy(),
+                       patch=xpad[0, :, r0 : r0 + HH, c0 : c0 + WW].copy()),
+        )
+        sc.add_view(str(k), view, selectors=selectors)
+    return sc, base
+
+
+class Im2colExplorer(SceneExplorer):
+    def __init__(self, C=1, H=4, W=4, HH=2, WW=2, stride=1, padding=0, column=0, seed=4, interval=700):
         C, H, W, HH, WW = check_sizes(C=C, H=H, W=W, HH=HH, WW=WW).values()
         stride = check_int("stride", stride, 1)
         padding = check_int("padding", padding, 0)
         out = output_shape(H, W, HH, WW, stride, padding)
         column = check_index("column", column, None if out is None else out[0] * out[1],
                              "the columns of cols (one per window, i·W_out + j)")
-        seed = check_seed(seed)
+        self._seed = check_seed(seed)
+        self.interval = check_int("interval", interval, 1, "milliseconds per Play step")
         ctl = {
             "C": int_slider("channels C", C, 1, 2),
             "H": int_slider("input H", H, 2, 6),
@@ -41,121 +208,37 @@ class Im2colExplorer(Explorer):
             "WW": int_slider("kernel WW", WW, 1, 3),
             "stride": int_slider("stride s", stride, 1, 3),
             "padding": int_slider("padding p", padding, 0, 1),
-            "column": int_slider("column = i·W_out + j", column, 0, 8),
         }
-        rows = [[ctl["C"], ctl["H"], ctl["W"]], [ctl["HH"], ctl["WW"], ctl["stride"], ctl["padding"]],
-                [ctl["column"]]]
-        self._seed = seed
-        self._key = None
-        super().__init__(ctl, rows=rows)
+        rows = [[ctl["C"], ctl["H"], ctl["W"]], [ctl["HH"], ctl["WW"], ctl["stride"], ctl["padding"]]]
+        super().__init__(ctl, rows=rows, view=str(column))
 
     def input_for(self, C, H, W) -> np.ndarray:
         """The seeded input x (1, C, H, W) shown for these sizes."""
-        return demo_values(np.random.default_rng([self._seed, C, H, W]), (1, C, H, W), 1, 9)
+        return im2col_input(self._seed, C, H, W)
 
-    def _render(self) -> str:
-        C, H, W, HH, WW = (self.value(k) for k in ("C", "H", "W", "HH", "WW"))
-        s, p = self.value("stride"), self.value("padding")
-        geom = explain_geometry((H, W), (HH, WW), s, p, 1)
-        if not geom.valid:
-            self.message = sentence(geom.explanation)
-            self.state = {"valid": False}
-            return ""
-        Ho, Wo = geom.output_shape
-        ncol = Ho * Wo
-        k = self.set_range("column", ncol - 1)
-        i, j = divmod(k, Wo)
-        x = self.input_for(C, H, W)
-        cols = im2col(x, (HH, WW), s, p)  # (C·HH·WW, Ho·Wo)
-        counts = col2im(np.ones_like(cols), x.shape, (HH, WW), s, p)[0, 0]
-        xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-        Hp, Wp = H + 2 * p, W + 2 * p
-        nrow = C * HH * WW
-
-        key = (C, H, W, HH, WW, s, p)
-        sc = self.scene
-        if key != self._key or not sc.frozen:
-            gap = 3.0
-            mx = Wp + gap + 1.2  # room for the (c,a,b) row labels
-            cx = mx + ncol + gap
-            height = max(C * (Hp + 2.6), nrow + 2.6, H + 2.6) + 1.8
-            ax = sc.start(-1.3, cx + max(W, 4.5) + 0.3, -2.9, height)
-            self._xg = []
-            roles = padded_roles(H, W, p, p)
-            for ch in range(C):
-                self._xg.append(sc.grid(ax, xpad[0, ch], role=roles, origin=(ch * (Hp + 2.6), 0),
-                                        fontsize=10, title=f"xpad[0, {ch}]" if p else f"x[0, {ch}]"))
-            # matrix: padding-origin entries hatched, columns in alternating bands
-            mroles = np.empty((nrow, ncol), dtype=object)
-            for col in range(ncol):
-                ii, jj = divmod(col, Wo)
-                for row in range(nrow):
-                    ch, rem = divmod(row, HH * WW)
-                    a, b = divmod(rem, WW)
-                    in_pad = roles[ii * s + a, jj * s + b] == "padding"
-                    mroles[row, col] = "padding" if in_pad else _BANDS[col % 2]
-            labels = [f"{ch},{a},{b}" for ch in range(C) for a in range(HH) for b in range(WW)]
-            small = ncol > 16
-            self._mg = sc.grid(ax, cols, role=mroles, origin=(0, mx), row_labels=labels,
-                               fontsize=9 if small else 10, cell_text=not ncol > 25)
-            # two texts: the second never changes, so its pixels are drawn once and reused
-            ax.text(mx + ncol / 2, nrow + 0.3, f"cols = im2col(x), shape ({nrow}, {ncol})", ha="center",
-                    va="top", fontsize=12, fontweight="bold")
-            ax.text(mx + ncol / 2, nrow + 1.0, "row labels (c,a,b), column labels i·W_out + j", ha="center",
-                    va="top", fontsize=10)
-            self._cg = sc.grid(ax, counts, role="output", origin=(0, cx), fontsize=10,
-                               title="col2im(ones):\noverlap count")
-            # heat map: the more windows cover an entry, the darker its cell (numbers written too)
-            top = max(counts.max(), 1)
-            base = np.array([1.0, 1.0, 1.0])
-            deep = np.array([0.0, 0.62, 0.45])
-            for (r, c), n in np.ndenumerate(counts):
-                self._cg.set_face(r, c, tuple(base + (deep - base) * 0.75 * n / top))
-            role_legend(ax, ["padding", "highlight"], loc="lower left", ncol=2,
-                        labels={"padding": "padding zero (hatched //)", "highlight": "the selected patch / column"})
-            self._ax, self._mx = ax, mx
-            sc.freeze(key)
-            self._key = key
-
-        sc.begin_frame()
-        ax = self._ax
-        for ch in range(C):
-            for a in range(HH):
-                for b in range(WW):
-                    sc.set_cell(self._xg[ch], i * s + a, j * s + b, role="highlight")
-            sc.overlay(draw_window(ax, self._xg[ch], i * s, j * s, HH, WW, role="highlight"))
-        for row in range(nrow):
-            sc.set_cell(self._mg, row, k, role="highlight")
-        sc.overlay(draw_window(ax, self._mg, 0, k, nrow, 1, role="highlight"))
-        arrow, _ = draw_arrow(ax, self._xg[0].center(i * s - 0.5, j * s + WW - 0.5),
-                              (self._mx + k + 0.5, -0.55), role="highlight", curvature=-0.25)
-        sc.overlay(arrow)
-        self.state = {
-            "valid": True, "column": k, "window": (i, j), "column_values": cols[:, k].copy(),
-            "patch": xpad[0, :, i * s : i * s + HH, j * s : j * s + WW].copy(), "counts": counts,
-            "cols_shape": cols.shape,
-        }
-        return "\n".join([
-            f"x: (1, {C}, {H}, {W}), kernel {HH}×{WW}, stride {s}, padding {p} → {Ho}×{Wo} = {ncol} windows, "
-            f"so cols has {ncol} columns of C·HH·WW = {nrow} entries.",
-            f"column {k} is the window of output ({i}, {j}): xpad[0, :, {i * s}:{i * s + HH}, {j * s}:{j * s + WW}] "
-            f"read row by row → [{', '.join(format_number(v) for v in cols[:, k])}]",
-            "forward: out = w.reshape(F, −1) @ cols;  backward: dx = col2im(w.reshape(F, −1).T @ dout_mat).",
-            f"col2im adds each column back onto its window: an entry covered by n windows receives n "
-            f"contributions (counts {int(counts.min())}…{int(counts.max())} here), so col2im(im2col(x)) = "
-            f"x · count, not x.",
-        ])
+    def build(self) -> Scene:
+        v = {k: self.value(k) for k in ("C", "H", "W", "HH", "WW", "stride", "padding")}
+        try:
+            sc, self.base_state = im2col_scene(**v, seed=self._seed, interval=self.interval)
+        except InvalidSetting:
+            self.base_state = {"valid": False, "settings": v}
+            raise
+        return sc
 
 
 def im2col_explorer(**settings) -> Im2colExplorer:
     """The im2col explorer of notebook 06: a widget (an ``ipywidgets.VBox``).
 
     Keyword arguments (initial settings): ``C, H, W`` (x is (1, C, H, W)), ``HH, WW``,
-    ``stride``, ``padding``, ``column`` (the selected patch, i·W_out + j) and ``seed``.
+    ``stride``, ``padding``, ``column`` (the patch shown first, i·W_out + j), ``seed`` and
+    ``interval`` (ms per Play step).
 
-    ``.state`` holds ``column``, ``window`` (i, j), ``column_values`` (``cb.im2col(x)[:, column]``),
-    ``patch`` (the (C, HH, WW) window of the padded x), ``counts`` (``col2im`` of ones, (H, W)) and
-    ``cols_shape``. ``.input_for(C, H, W)`` gives the seeded x.
+    The widget exposes ``.controls``, ``.set()``, ``.scene`` (one view per column, keyed
+    ``"k"``; clicking an entry of column k, or the top-left entry of its window in x, selects
+    it), ``.select("k")``, ``.message`` and ``.state``: ``column``, ``window`` (i, j),
+    ``column_values`` (``cb.im2col(x)[:, column]``), ``patch`` (the (C, HH, WW) window of the
+    padded x), ``counts`` (``col2im`` of ones, (H, W)), ``cols_shape`` and ``x``.
+    ``.input_for(C, H, W)`` gives the seeded x.
 
     Taught in ``notebooks/06-vectorising-im2col.ipynb``.
     """

@@ -1,76 +1,297 @@
 """The pooling-routing explorer of notebook 07 (``notebooks/07-pooling-backprop.ipynb``).
 
-Max or average pooling with kernel, stride (overlap allowed) and padding sliders, a tie policy
-toggle (``first``: the first maximum in row-major order takes the whole gradient, as PyTorch
-does; ``split``: tied maxima share it) and an integer-valued input option that makes ties
-likely. Arrows go from each ``dout`` cell to where its gradient lands in ``dx``; overlapping
-windows add up. The accumulated dx equals ``cb.maxpool2d_backward`` / ``cb.avgpool2d_backward``.
+Max or average pooling with kernel (height × width), stride (overlap allowed) and padding
+sliders, a tie policy toggle (``first``: the first maximum in row-major order takes the whole
+gradient, as PyTorch does; ``split``: tied maxima share it) and an integer-valued input option
+that makes ties likely.
+
+Click or hover a ``dout`` cell (or use the arrow keys, ◀ ▶ and Play) to pick a window. The
+picture shows that window in x, its gradient g = dout[i, j], arrows from g to the cells that
+receive a share of it ("this window's share", blank elsewhere, so no arrow crosses a number),
+and the accumulated dx, where overlapping windows add up. The routes come from
+:func:`conv_backprop.pool.pool_routes`; their sum equals ``cb.maxpool2d_backward`` /
+``cb.avgpool2d_backward``.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import ipywidgets as widgets
 import numpy as np
 
-from ..drawing import draw_arrow, draw_arrows, draw_window, format_number, role_legend
-from ..pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
+from ..drawing import format_number
+from ..pool import (
+    avgpool2d_backward,
+    avgpool2d_forward,
+    maxpool2d_backward,
+    maxpool2d_forward,
+    pool_routes,
+)
+from ..scene import InvalidSetting, Scene, View
 from ..shapes import explain_geometry
-from ._base import Explorer, check_sizes, demo_values, fmt, int_slider, padded_roles, sentence
+from ._base import check_sizes, fmt, int_slider, padded_roles, sentence
 from ._settings import check_choice, check_flag, check_index, check_int, check_seed, output_shape
+from ._shell import SceneExplorer
 
-__all__ = ["pooling_explorer", "PoolingExplorer", "pool_routes"]
+__all__ = ["pooling_explorer", "PoolingExplorer", "pooling_scene", "pooling_arrays"]
 
 
-def pool_routes(xpad: np.ndarray, dout: np.ndarray, kernel: int, stride: int, padding: int,
-                mode: str, ties: str) -> list[tuple[int, int, int, int, float]]:
-    """Where each dout entry's gradient goes, by looking at each window (2-D, one channel).
+def pooling_arrays(seed: int, H: int, W: int, Ho: int, Wo: int, integer_input: bool):
+    """The seeded x (1, 1, H, W) and dout (1, 1, Ho, Wo) the explorer shows for these sizes.
 
-    xpad : (Hp, Wp) padded input (−inf padding for max, 0 for average); dout : (H_out, W_out).
-    Returns ``(i, j, r, c, amount)`` for every route from ``dout[i, j]`` to input ``(r, c)``
-    (unpadded coordinates; routes into the padding ring are dropped).
+    Integer input (0…3) makes ties in a window likely; otherwise x holds distinct one-decimal
+    values in −4…4 (short to read), so every maximum is unique.
     """
-    routes = []
-    Ho, Wo = dout.shape
-    H, W = xpad.shape[0] - 2 * padding, xpad.shape[1] - 2 * padding
+    rng = np.random.default_rng([seed, H, W, int(integer_input)])
+    if integer_input:
+        x = rng.integers(0, 4, size=(1, 1, H, W)).astype(float)
+    else:
+        tenths = np.arange(-40, 41)
+        if H * W > tenths.size:  # beyond the sliders' 8 × 8: widen the range, still distinct
+            tenths = np.arange(-(H * W), H * W + 1)
+        x = rng.choice(tenths, size=H * W, replace=False).reshape(1, 1, H, W) / 10
+    choices = np.array([1.0, 2.0, 3.0, 4.0])  # small non-zero gradients, easy to share out
+    dout = np.random.default_rng([seed + 1, Ho, Wo]).choice(choices, size=(1, 1, Ho, Wo))
+    return x, dout
+
+
+def _short(v) -> str:
+    """A grid cell's number: at most two decimals (fits a cell), a true minus sign."""
+    v = float(v)
+    if not np.isfinite(v) or abs(v - round(v)) < 1e-9:
+        return format_number(v)
+    text = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("0", "-0") else text.replace("-", "−")
+
+
+def _share(g: float, n: int) -> str:
+    """g/n as a short exact fraction when g is a whole number ("3/4", "2"), else a decimal."""
+    if float(g).is_integer():
+        f = Fraction(int(g), n)
+        return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}".replace("-", "−")
+    return _short(g / n)
+
+
+def _padding_reason(p: int, kh: int, kw: int) -> str:
+    """Why padding p is refused (more than half the kernel), or "" when it is allowed."""
+    if p <= min(kh, kw) // 2:
+        return ""
+    if kh == kw:
+        side = f"the kernel ({kh} // 2 = {kh // 2})"
+    else:
+        name, k = ("height", kh) if p > kh // 2 else ("width", kw)
+        side = f"the kernel {name} ({k} // 2 = {k // 2})"
+    return (f"Padding {p} is more than half {side}: a window could then hold only padding and no "
+            f"input entry. Use padding ≤ {min(kh, kw) // 2} or a larger kernel (PyTorch's rule).")
+
+
+def _overlap(s: int, kh: int, kw: int) -> str:
+    """How the windows sit: overlapping, tiling, or leaving entries out."""
+    def side(k):
+        return "kernel" if kh == kw else ("kernel height" if k == kh else "kernel width")
+
+    parts = []
+    if s < kh or s < kw:
+        k = kh if s < kh else kw
+        parts.append(f"windows overlap (stride {s} < {side(k)} {k}): an entry in several windows adds up "
+                     "their shares")
+    if s > kh or s > kw:
+        k = kh if s > kh else kw
+        parts.append(f"stride {s} > {side(k)} {k}: some entries are in no window and get no gradient")
+    return "; ".join(parts) if parts else "windows tile the input without overlap"
+
+
+def _title(width: int, *titles: str) -> str:
+    """The longest of ``titles`` that fits over a grid ``width`` cells wide (bold titles take
+    about 0.3 cell per character; a little overhang is fine)."""
+    return next((t for t in titles if 0.3 * len(t) <= width + 1.5), titles[-1])
+
+
+def pooling_scene(mode, ties, integer_input, H, W, kernel_h, kernel_w, stride, padding, seed=5,
+                  interval=700):
+    """The scene of the pooling explorer and its settings-wide state.
+
+    One view per window (i, j), keyed ``"i,j"``, in row-major order; clicking dout cell (i, j)
+    selects it. Grids: ``x`` (padded input), ``dout``, ``g`` (the selected dout entry),
+    ``share`` (where this window's gradient lands) and ``dx`` (all windows' shares summed).
+    Raises :class:`InvalidSetting` when no window fits or the padding is over half the kernel.
+    """
+    kh, kw, s, p = kernel_h, kernel_w, stride, padding
+    geom = explain_geometry((H, W), (kh, kw), s, p, 1)
+    if not geom.valid:
+        raise InvalidSetting(sentence(geom.explanation))
+    reason = _padding_reason(p, kh, kw)
+    if reason:
+        raise InvalidSetting(reason)
+    Ho, Wo = geom.output_shape
+    Hp, Wp = H + 2 * p, W + 2 * p
+    x, dout = pooling_arrays(seed, H, W, Ho, Wo, integer_input)
+    fill = -np.inf if mode == "max" else 0.0
+    xpad = np.pad(x[0, 0], p, constant_values=fill)
+    if mode == "max":
+        out = maxpool2d_forward(x, (kh, kw), s, p)[0, 0]
+        reference = maxpool2d_backward(dout, x, (kh, kw), s, p, ties=ties)[0, 0]
+    else:
+        out = avgpool2d_forward(x, (kh, kw), s, p)[0, 0]
+        reference = avgpool2d_backward(dout, x, (kh, kw), s, p)[0, 0]
+    routes = pool_routes(dout[0, 0], x[0, 0], (kh, kw), s, p, mode=mode, ties=ties)
+    dx = np.zeros((H, W))
+    into = {}  # (r, c) -> [(i, j, amount)]: every share an entry receives
+    for i, j, r, c, amount in routes:
+        dx[r, c] += amount
+        into.setdefault((r, c), []).append((i, j, amount))
+    fn = "maxpool2d_backward" if mode == "max" else "avgpool2d_backward"
+    matches = bool(np.allclose(dx, reference))
+    base = dict(valid=True, mode=mode, ties=ties, x=x[0, 0], dout=dout[0, 0], out=out, dx=dx,
+                reference=reference, routes=routes, output_shape=(Ho, Wo), kernel=(kh, kw),
+                stride=s, padding=p, matches_reference=matches)
+
+    # ------------------------------------------------------------------ layout
+    # Top: x (padded) and dout. Below: dx under x's unpadded part, this window's share, and g.
+    # Arrows run from g into the share grid, which is blank outside the selected window, so
+    # they cross no number.
+    gap = 2.5
+    R2 = max(Hp, Ho) + 2.6
+    xs = Wp + gap
+    hub_col = xs + W + 2.0
+    hub_row = R2 + (H - 1) / 2
+    sc = Scene(title=f"{mode} pooling routes", interval=interval, legend_labels={
+        "padding": ("padding −∞ (hatched //): never a maximum" if mode == "max"
+                    else "padding 0 (hatched //): counts in the divisor"),
+        "kernel": "wins some window: receives gradient (dashed edge)",
+        "gradient": "dout, and dx entries that receive gradient",
+        "highlight": "selected window, its g and where g lands (thick edge)",
+        "blank": "receives nothing",
+    })
+    roles = padded_roles(H, W, p, p)
+    if mode == "max":
+        for _, _, r, c, _ in routes:
+            roles[r + p, c + p] = "kernel"
+    sc.grid("x", _title(Wp, f"x (padded, {'−∞' if mode == 'max' else '0'})" if p else "x", "x"), (Hp, Wp),
+            roles=roles.tolist(), texts=[[format_number(v) for v in row] for row in xpad],
+            row_labels=[format_number(r - p) for r in range(Hp)],
+            col_labels=[format_number(c - p) for c in range(Wp)],
+            label="input cell")
+    sc.grid("dout", _title(Wo, f"dout {Ho} × {Wo}", "dout"), (Ho, Wo), origin=(0, xs), roles="gradient",
+            texts=[[format_number(v) for v in row] for row in dout[0, 0]], label="dout cell: pick a window")
+    sc.grid("dx", _title(W, "dx: all windows' shares summed", "dx (all windows)", "dx"), (H, W), origin=(R2, p),
+            roles=[["gradient" if v != 0 else "blank" for v in row] for row in dx],
+            texts=[[_short(v) for v in row] for row in dx], label="dx cell")
+    sc.grid("share", _title(W, "this window's share of g", "its share of g", "share"), (H, W), origin=(R2, xs), roles="blank",
+            label="share of the selected window")
+    sc.grid("g", "g", (1, 1), origin=(hub_row, hub_col), roles="highlight",
+            row_labels=[""], col_labels=[""], label="the selected window's gradient g")
+    sc.note = "\n".join([
+        f"{mode} pooling, kernel {kh}×{kw}, stride {s}, padding {p} → out {Ho}×{Wo}; {_overlap(s, kh, kw)}.",
+        "g = dout[i, j], the gradient of the selected window's output. x is labelled with input "
+        "coordinates, as dx is: padding lies outside 0…H−1, 0…W−1.",
+        f"dx = every window's share added up; equals cb.{fn}: {'✓' if matches else '✗ MISMATCH'}",
+    ])
+
+    # ------------------------------------------------------------------ one view per window
+    by_window = {}
+    for rt in routes:
+        by_window.setdefault(rt[:2], []).append(rt)
     for i in range(Ho):
         for j in range(Wo):
-            r0, c0 = i * stride, j * stride
-            win = xpad[r0 : r0 + kernel, c0 : c0 + kernel]
-            if mode == "max":
-                cells = [tuple(t) for t in np.argwhere(win == win.max())]  # row-major order
-                if ties == "first":
-                    cells = cells[:1]
-                share = 1.0 / len(cells)
+            sc.add_view(f"{i},{j}", _window_view(i, j, by_window.get((i, j), []), into, xpad, dout[0, 0], dx,
+                                                 mode, ties, kh, kw, s, p),
+                        selectors=[("dout", i, j)])
+    return sc, base
+
+
+def _window_view(i, j, mine, into, xpad, dout, dx, mode, ties, kh, kw, s, p) -> View:
+    """The view of window (i, j): its routes ``mine`` (i, j, r, c, amount), drawn and read out."""
+    H, W = dx.shape
+    r0, c0 = i * s, j * s  # padded coordinates of the window's top-left entry
+    g = float(dout[i, j])
+    win = xpad[r0 : r0 + kh, c0 : c0 + kw]
+    tied = [(int(a) + r0 - p, int(b) + c0 - p) for a, b in np.argwhere(win == win.max())]
+    n = kh * kw if mode == "average" else (len(tied) if ties == "split" else 1)
+    share = _share(g, n)
+    cells = [("dout", i, j, "highlight")]
+    texts = [("g", 0, 0, _short(g))]
+    for _, _, r, c, _ in mine:
+        cells += [("share", r, c, "highlight"), ("dx", r, c, "highlight")]
+        texts.append(("share", r, c, share))
+        if mode == "max":
+            cells.append(("x", r + p, c + p, "highlight"))
+    # the window in unpadded coordinates, clipped to the input (dx and share grids)
+    u0, u1 = max(r0 - p, 0), min(r0 - p + kh, H)
+    v0, v1 = max(c0 - p, 0), min(c0 - p + kw, W)
+    windows = [("x", r0, c0, kh, kw, "highlight"),
+               ("share", u0, v0, u1 - u0, v1 - v0, "highlight"),
+               ("dx", u0, v0, u1 - u0, v1 - v0, "highlight")]
+    if mode == "max" or not mine:
+        arrows = [(("g", 0, 0), ("share", r, c), "highlight", "") for _, _, r, c, _ in mine]
+    else:
+        # average: every entry gets the same share; one arrow into the window's entry nearest g
+        # (an arrow per entry would cross the other entries' numbers)
+        r, c = min(((r, c) for _, _, r, c, _ in mine), key=lambda t: (-t[1], abs(t[0] - (H - 1) / 2)))
+        arrows = [(("g", 0, 0), ("share", r, c), "highlight", f"{share} each")]
+
+    lines = [f"window ({i}, {j}) covers x rows {r0 - p}…{r0 - p + kh - 1}, columns "
+             f"{c0 - p}…{c0 - p + kw - 1}; g = dout[{i}, {j}] = {fmt(g)}."]
+    if mode == "max":
+        m = fmt(win.max())
+        where = ", ".join(f"x[{r}, {c}]" for r, c in tied)
+        if len(tied) == 1:
+            lines.append(f"Its maximum {m} is at {where}: it takes all of g = {fmt(g)}.")
+        elif ties == "first":
+            lines.append(f"Its maximum {m} is at {where}: a tie; ties='first': the first one (row-major), "
+                         f"x[{tied[0][0]}, {tied[0][1]}], takes all of g = {fmt(g)}.")
+        else:
+            lines.append(f"Its maximum {m} is at {where}: a tie; ties='split': each of the {len(tied)} "
+                         f"gets g/{len(tied)} = {fmt(g)}/{len(tied)} = {share}.")
+    else:
+        dropped = kh * kw - len(mine)
+        exact = f"{fmt(g)}/{kh * kw}" + ("" if share == f"{fmt(g)}/{kh * kw}" else f" = {share}")
+        lines.append(f"Every entry receives g/(HH·WW) = {exact}" + (f" ≈ {fmt(g / n)}" if "/" in share else "")
+                     + (f"; {dropped} of these shares land on the padding and reach no input" if dropped else "")
+                     + ".")
+    if not mine:
+        lines.append("Routes: none reach the input.")
+    elif len(mine) <= 3:
+        lines.append("Routes: " + "; ".join(f"dx[{r}, {c}] += {share}" for _, _, r, c, _ in mine) + ".")
+        for _, _, r, c, _ in mine:
+            terms = into[(r, c)]
+            if len(terms) == 1:
+                lines.append(f"dx[{r}, {c}] = {fmt(dx[r, c])}: only this window reaches it.")
+            elif len(terms) <= 4:
+                lines.append(f"dx[{r}, {c}] = " + " + ".join(f"{fmt(a)} (window {ii},{jj})" for ii, jj, a in terms)
+                             + f" = {fmt(dx[r, c])}: overlapping windows add up.")
             else:
-                cells = [(a, b) for a in range(kernel) for b in range(kernel)]
-                share = 1.0 / kernel**2
-            for a, b in cells:
-                r, c = r0 + a - padding, c0 + b - padding
-                if 0 <= r < H and 0 <= c < W:
-                    routes.append((i, j, r, c, float(dout[i, j] * share)))
-    return routes
+                lines.append(f"dx[{r}, {c}] = the shares of {len(terms)} windows = {fmt(dx[r, c])}.")
+    else:
+        lines.append(f"Routes: dx[{u0}…{u1 - 1}, {v0}…{v1 - 1}] each += {share} ({len(mine)} entries).")
+        lines.append("dx there, every window's shares added: "
+                     + ", ".join(f"dx[{r}, {c}] = {fmt(dx[r, c])}" for _, _, r, c, _ in mine) + ".")
+    return View(
+        cells=cells, texts=texts, windows=windows, arrows=arrows, readout="\n".join(lines),
+        state=dict(selected=(i, j), selected_routes=mine, window=(r0, c0, kh, kw),
+                   receiving=[(r, c) for _, _, r, c, _ in mine], share=share),
+    )
+    return sc, base
 
 
-#: Above this many routes, drawing them all hides the numbers under a tangle of arrows; only the
-#: selected window's routes are drawn then (the read-out says so).
-ALL_ROUTES_MAX = 40
-
-
-class PoolingExplorer(Explorer):
-    figsize = (10.0, 4.0)
-
+class PoolingExplorer(SceneExplorer):
     def __init__(self, mode="max", ties="first", integer_input=True, H=6, W=6, kernel=2, stride=2,
-                 padding=0, window=0, seed=5):
+                 padding=0, window=0, seed=5, kernel_h=None, kernel_w=None, interval=700):
         mode = check_choice("mode", mode, ("max", "average"), aliases={"avg": "average"})
         ties = check_choice("ties", ties, ("first", "split"))
         integer_input = check_flag("integer_input", integer_input)
         H, W, kernel = check_sizes(H=H, W=W, kernel=kernel).values()
+        kernel_h = kernel if kernel_h is None else check_sizes(kernel_h=kernel_h)["kernel_h"]
+        kernel_w = kernel if kernel_w is None else check_sizes(kernel_w=kernel_w)["kernel_w"]
         stride = check_int("stride", stride, 1)
         padding = check_int("padding", padding, 0)
-        out = output_shape(H, W, kernel, kernel, stride, padding) if padding <= kernel // 2 else None
+        out = (output_shape(H, W, kernel_h, kernel_w, stride, padding)
+               if not _padding_reason(padding, kernel_h, kernel_w) else None)
         window = check_index("window", window, None if out is None else out[0] * out[1],
                              "the pooling windows (i·W_out + j)")
-        seed = check_seed(seed)
+        self._seed = check_seed(seed)
+        self.interval = check_int("interval", interval, 1, "milliseconds per Play step")
         ctl = {
             "mode": widgets.ToggleButtons(options=["max", "average"], value=mode,
                                           description="pooling", style={"button_width": "80px"}),
@@ -80,151 +301,46 @@ class PoolingExplorer(Explorer):
                                               indent=False),
             "H": int_slider("input H", H, 2, 8),
             "W": int_slider("input W", W, 2, 8),
-            "kernel": int_slider("kernel k", kernel, 1, 4),
+            "kernel_h": int_slider("kernel height HH", kernel_h, 1, 4),
+            "kernel_w": int_slider("kernel width WW", kernel_w, 1, 4),
             "stride": int_slider("stride s", stride, 1, 4),
             "padding": int_slider("padding p", padding, 0, 2),
-            "window": int_slider("window = i·W_out + j", window, 0, 8),
         }
         rows = [[ctl["mode"], ctl["ties"], ctl["integer_input"]],
-                [ctl["H"], ctl["W"], ctl["kernel"], ctl["stride"], ctl["padding"]], [ctl["window"]]]
-        self._seed = seed
-        self._key = None
-        super().__init__(ctl, rows=rows)
-
-    def _landing(self, r, c):
-        """Where an arrow into dx[r, c] ends: the cell's upper-left corner, clear of its number."""
-        x, y = self._dxg.center(r, c)
-        return (x - 0.33, y - 0.3)
+                [ctl["H"], ctl["W"], ctl["kernel_h"], ctl["kernel_w"]], [ctl["stride"], ctl["padding"]]]
+        view = None if out is None else f"{window // out[1]},{window % out[1]}"
+        super().__init__(ctl, rows=rows, view=view)
 
     def arrays(self, H, W, Ho, Wo, integer_input):
         """The seeded x (1, 1, H, W) and dout (1, 1, Ho, Wo) shown for these sizes."""
-        rng = np.random.default_rng([self._seed, H, W, int(integer_input)])
-        if integer_input:
-            x = rng.integers(0, 4, size=(1, 1, H, W)).astype(float)
-        else:
-            x = np.round(rng.normal(size=(1, 1, H, W)), 1) + rng.permutation(H * W).reshape(1, 1, H, W) * 1e-3
-            x = np.round(x, 3)
-        dout = demo_values(np.random.default_rng([self._seed + 1, Ho, Wo]), (1, 1, Ho, Wo), 1, 4)
-        return x, dout
+        return pooling_arrays(self._seed, H, W, Ho, Wo, integer_input)
 
-    def _render(self) -> str:
-        mode, ties = self.value("mode"), self.value("ties")
-        H, W, k, s, p = (self.value(n) for n in ("H", "W", "kernel", "stride", "padding"))
-        geom = explain_geometry((H, W), k, s, p, 1)
-        if not geom.valid:
-            self.message = sentence(geom.explanation)
-            self.state = {"valid": False}
-            return ""
-        if p > k // 2:
-            self.message = (f"Padding {p} is more than half the kernel ({k} // 2 = {k // 2}): a window "
-                            f"could then hold only padding and no input entry. Use padding ≤ {k // 2} "
-                            f"or a larger kernel (PyTorch's rule).")
-            self.state = {"valid": False}
-            return ""
-        Ho, Wo = geom.output_shape
-        sel = self.set_range("window", Ho * Wo - 1)
-        si, sj = divmod(sel, Wo)
-        x, dout = self.arrays(H, W, Ho, Wo, self.value("integer_input"))
-        fill = -np.inf if mode == "max" else 0.0
-        xpad = np.pad(x[0, 0], p, constant_values=fill)
-        if mode == "max":
-            out = maxpool2d_forward(x, k, s, p)
-            ref = maxpool2d_backward(dout, x, k, s, p, ties=ties)[0, 0]
-        else:
-            out = avgpool2d_forward(x, k, s, p)
-            ref = avgpool2d_backward(dout, x, k, s, p)[0, 0]
-        routes = pool_routes(xpad, dout[0, 0], k, s, p, mode, ties)
-        dx = np.zeros((H, W))
-        for _, _, r, c, amount in routes:
-            dx[r, c] += amount
-
-        key = (mode, ties, self.value("integer_input"), H, W, k, s, p)
-        sc = self.scene
-        Hp, Wp = H + 2 * p, W + 2 * p
-        ox = Wp + 2.5
-        dxx = ox + Wo + 5.0
-        if key != self._key or not sc.frozen:
-            ax = sc.start(-1.3, dxx + W + 0.3, -2.4, max(Hp, Ho, H) + 2.0)
-            roles = padded_roles(H, W, p, p)
-            texts = np.array([[format_number(v) for v in row] for row in xpad], dtype=object)
-            self._xg = sc.grid(ax, xpad.shape, role=roles, cell_text=texts, fontsize=10,
-                               title="x (padded)" if p else "x")
-            self._og = sc.grid(ax, dout[0, 0], role="gradient", origin=(0, ox), fontsize=10, title="dout")
-            droles = np.where(dx != 0, "gradient", "blank")
-            self._dxg = sc.grid(ax, dx, role=droles, origin=(0, dxx), fontsize=10, digits=2,
-                                title="dx (accumulated)")
-            if mode == "max" and len(routes) <= ALL_ROUTES_MAX:
-                # every route, thin; the selected window's are redrawn on top
-                starts = [self._og.center(i, j) for i, j, _, _, _ in routes]
-                draw_arrows(ax, [((x + 0.35, y), self._landing(r, c)) for (x, y), (_, _, r, c, _) in zip(starts, routes)],
-                            role="gradient", lw=0.9, shrink=2, zorder=4)
-            if mode == "max":
-                winners = {(r + p, c + p) for _, _, r, c, _ in routes}
-                for r, c in winners:
-                    self._xg.set_role(r, c, "kernel")
-            role_legend(ax, ["kernel", "highlight", "blank"] if mode == "max" else ["highlight", "blank"],
-                        loc="lower center", ncol=3,
-                        labels={"kernel": "wins some window (max)", "highlight": "selected window and its routes",
-                                "blank": "receives no gradient"})
-            self._ax = ax
-            sc.freeze(key)
-            self._key = key
-
-        sc.begin_frame()
-        ax = self._ax
-        sc.overlay(draw_window(ax, self._xg, si * s, sj * s, k, k, role="highlight"))
-        sc.set_cell(self._og, si, sj, role="highlight")
-        mine = [rt for rt in routes if rt[:2] == (si, sj)]
-        for _, _, r, c, amount in mine:
-            sc.set_cell(self._dxg, r, c, role="highlight")
-            if mode == "max":
-                sc.set_cell(self._xg, r + p, c + p, role="highlight")
-            st = self._og.center(si, sj)
-            arrow, label = draw_arrow(ax, (st[0] + 0.35, st[1]), self._landing(r, c), role="highlight",
-                                      text=format_number(amount) if mode == "max" else None, lw=2.2,
-                                      text_at=0.6)
-            sc.overlay(arrow, label)
-        win = xpad[si * s : si * s + k, sj * s : sj * s + k]
-        g = float(dout[0, 0, si, sj])
-        self.state = {
-            "valid": True, "mode": mode, "ties": ties, "selected": (si, sj), "routes": routes,
-            "selected_routes": mine, "dx": dx, "reference": ref, "out": out[0, 0], "x": x[0, 0],
-            "dout": dout[0, 0], "output_shape": (Ho, Wo),
-            "all_routes_drawn": mode == "max" and len(routes) <= ALL_ROUTES_MAX,
-        }
-        overlap = "overlapping windows (stride < kernel): entries in several windows add up" if s < k else (
-            "windows do not overlap" if s == k else f"stride {s} > kernel {k}: some entries are in no window")
-        lines = [f"{mode} pooling, kernel {k}×{k}, stride {s}, padding {p} → out {Ho}×{Wo}; {overlap}."]
-        if mode == "max":
-            m = win.max()
-            tied = [(int(a) + si * s - p, int(b) + sj * s - p) for a, b in np.argwhere(win == m)]
-            rule = (f"ties='first': the first maximum (row-major) takes all of dout[{si},{sj}] = {fmt(g)}"
-                    if ties == "first" else f"ties='split': each of the {len(tied)} maxima gets "
-                    f"{fmt(g)}/{len(tied)} = {fmt(g / len(tied))}")
-            lines.append(f"window ({si},{sj}): maximum {fmt(m)} at {', '.join(map(str, tied))}"
-                         + (f" — a tie; {rule}." if len(tied) > 1 else f"; it takes all of dout[{si},{sj}] = {fmt(g)}."))
-        else:
-            lines.append(f"window ({si},{sj}): every entry receives dout[{si},{sj}] / (k·k) = {fmt(g)}/{k * k} = "
-                         f"{fmt(g / k**2)}" + (" (shares landing on padding are dropped)" if p else "") + ".")
-        if mode == "max" and len(routes) > ALL_ROUTES_MAX:
-            lines.append(f"{len(routes)} routes in all: too many to draw at once, so only this window's are "
-                         "drawn; move the window slider to follow the others.")
-        fn = "maxpool2d_backward" if mode == "max" else "avgpool2d_backward"
-        ok = "✓" if np.allclose(dx, ref) else "✗ MISMATCH"
-        lines.append(f"dx = sum of the arrows landing on each entry; equals cb.{fn}: {ok}")
-        return "\n".join(lines)
+    def build(self) -> Scene:
+        v = {k: self.value(k) for k in ("mode", "ties", "integer_input", "H", "W", "kernel_h", "kernel_w",
+                                        "stride", "padding")}
+        try:
+            sc, self.base_state = pooling_scene(**v, seed=self._seed, interval=self.interval)
+        except InvalidSetting:
+            self.base_state = {"valid": False, "mode": v["mode"], "ties": v["ties"], "settings": v}
+            raise
+        return sc
 
 
 def pooling_explorer(**settings) -> PoolingExplorer:
     """The pooling-routing explorer of notebook 07: a widget (an ``ipywidgets.VBox``).
 
-    Keyword arguments (initial settings): ``mode`` ("max" or "average"), ``ties`` ("first" or
-    "split"), ``integer_input`` (bool), ``H``, ``W``, ``kernel``, ``stride``, ``padding``,
-    ``window`` (selected output i·W_out + j) and ``seed``.
+    Keyword arguments (initial settings): ``mode`` ("max" or "average"; "avg" is accepted),
+    ``ties`` ("first" or "split"), ``integer_input`` (bool), ``H``, ``W``, ``kernel`` (square
+    kernel size; ``kernel_h`` / ``kernel_w`` override its height / width), ``stride``,
+    ``padding``, ``window`` (the window shown first, i·W_out + j), ``seed`` and ``interval``
+    (ms per Play step).
 
-    ``.state`` holds ``routes`` ((i, j, r, c, amount): dout[i, j] sends ``amount`` to dx[r, c]),
-    ``selected``, ``selected_routes``, ``dx`` (the routes summed, (H, W)), ``reference``
-    (``cb.maxpool2d_backward`` / ``cb.avgpool2d_backward``), ``x``, ``dout`` and ``out``.
+    The widget exposes ``.controls``, ``.set()``, ``.scene`` (one view per window, keyed
+    ``"i,j"``; clicking dout cell (i, j) selects it), ``.select("i,j")``, ``.message`` and
+    ``.state``: ``routes`` ((i, j, r, c, amount): dout[i, j] sends ``amount`` to dx[r, c], from
+    ``cb.pool_routes``), ``selected``, ``selected_routes``, ``receiving``, ``dx`` (the routes
+    summed, (H, W)), ``reference`` (``cb.maxpool2d_backward`` / ``cb.avgpool2d_backward``),
+    ``x``, ``dout``, ``out``, ``mode``, ``ties``, ``kernel`` (HH, WW).
 
     Taught in ``notebooks/07-pooling-backprop.ipynb``.
     """

@@ -1,0 +1,144 @@
+"""The widget shell of the scene-drawn explorers: structural sliders in Python, the picture and
+every selection in the browser.
+
+A :class:`SceneExplorer` is an ``ipywidgets.VBox``: rows of sliders for the *structural*
+settings (sizes, stride, padding, dilation, kernel), a message box, and a
+:class:`~conv_backprop.scene_widget.SceneWidget`. A slider change calls :meth:`build`, which
+reads the settings and returns a :class:`~conv_backprop.scene.Scene` built from the package's
+maths; the scene goes to the browser as JSON. Which output, pixel, weight or window is selected
+is a *view* of that scene, chosen in the browser (click, hover, arrow keys, Play), synced back
+to Python in ``.widget.view``.
+
+For tests and Python code:
+
+* ``.controls``: the slider widgets, by name; ``.set(**values)`` sets several, then rebuilds once;
+* ``.scene``: the current :class:`Scene`; ``.select(key)`` shows one of its views;
+* ``.state``: the numbers behind the picture (the scene's and the current view's);
+* ``.message``: why a setting cannot be drawn (``InvalidSetting``), ``""`` otherwise.
+
+Only :class:`~conv_backprop.scene.InvalidSetting` becomes a plain-language message; any other
+exception is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+
+import ipywidgets as widgets
+
+from ..scene import InvalidSetting, Scene
+from ..scene_widget import SceneWidget
+
+__all__ = ["SceneExplorer", "InvalidSetting"]
+
+
+class SceneExplorer(widgets.VBox):
+    """Subclasses set ``self.controls`` (via ``super().__init__``) and implement :meth:`build`."""
+
+    def __init__(self, controls: dict, *, rows=None, view: str | None = None):
+        self.controls = controls
+        self.widget = SceneWidget()
+        self.message_box = widgets.HTML()
+        self.scene: Scene | None = None
+        self.message = ""
+        self.base_state: dict = {}
+        self._busy = False
+        if rows is None:
+            rows = [list(controls.values())]
+        boxes = [widgets.HBox(r, layout=widgets.Layout(flex_flow="row wrap")) for r in rows]
+        super().__init__(boxes + [self.message_box, self.widget])
+        for w in controls.values():
+            w.observe(self._on_change, names="value")
+        self.update(view=view)
+
+    # ------------------------------------------------------------------ settings
+    def value(self, name):
+        return self.controls[name].value
+
+    def set(self, **values) -> None:
+        """Set several controls at once (by name), then rebuild once: ``e.set(stride=2, padding=0)``."""
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise KeyError(f"no control named {unknown[0]!r}; the controls are {sorted(self.controls)}")
+        busy, self._busy = self._busy, True
+        try:
+            for name, v in values.items():
+                self.controls[name].value = v
+        finally:
+            self._busy = busy
+        self.update()
+
+    def _on_change(self, change) -> None:
+        if not self._busy:
+            self.update()
+
+    # ------------------------------------------------------------------ scene
+    def build(self) -> Scene:  # pragma: no cover - abstract
+        """Read the settings, return the scene (set ``self.base_state``); raise
+        :class:`InvalidSetting` for a setting that cannot be drawn."""
+        raise NotImplementedError
+
+    def update(self, view: str | None = None) -> None:
+        """Rebuild the scene from the current settings and send it to the browser. Keeps the
+        selected view when the new scene has it (else ``view``, else the scene's first)."""
+        if self._busy:
+            return
+        keep = view if view is not None else self.widget.view
+        self.message = ""
+        self.base_state = {}
+        try:
+            scene = self.build().finish()
+        except InvalidSetting as exc:
+            self.message = str(exc)
+            self.scene = None
+            self.message_box.value = (
+                '<div role="alert" style="border:2px solid #D55E00;padding:6px;font-size:14px;max-width:900px">'
+                f"<b>Not a valid setting.</b> {html.escape(self.message)}</div>"
+            )
+            self.widget.layout.display = "none"
+            self.widget.show({})
+            return
+        self.scene = scene
+        self.message_box.value = ""
+        self.widget.layout.display = None
+        if keep in scene.views:
+            scene.view = keep
+        self.widget.view = scene.view
+        self.widget.show(scene.to_json())
+
+    def select(self, key) -> None:
+        """Show the view ``key`` (what a click on its cell does in the browser)."""
+        key = str(key)
+        if self.scene is None or key not in self.scene.views:
+            raise KeyError(f"no view {key!r} in this scene")
+        self.widget.view = key
+
+    @property
+    def view(self):
+        """The current :class:`~conv_backprop.scene.View` (None for an invalid setting)."""
+        if self.scene is None:
+            return None
+        return self.scene.views.get(self.widget.view)
+
+    @property
+    def state(self) -> dict:
+        """The settings-wide numbers (``base_state``) and the current view's."""
+        if self.scene is None:
+            return {"error": self.message, **self.base_state}
+        v = self.view
+        return {**self.base_state, **(v.state if v is not None else {})}
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget view, plus a static PNG of the current view drawn by matplotlib and a
+        short text, so a notebook read without widgets (GitHub, nbviewer) still shows the
+        picture and the stored text output stays stable."""
+        from ..scene_mpl import scene_png
+
+        data = super()._repr_mimebundle_(**kwargs)
+        if data is None:
+            return data
+        data["text/plain"] = f"{type(self).__name__}: an interactive explorer (run the cell in Jupyter to use it)"
+        if self.scene is not None:
+            data["image/png"] = base64.b64encode(scene_png(self.scene, self.widget.view)).decode("ascii")
+        return data
