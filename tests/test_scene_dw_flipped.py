@@ -8,7 +8,6 @@ maths says (tests/test_browser.py clicks those cells and reads the SVG)."""
 from __future__ import annotations
 
 import itertools
-import json
 
 import ipywidgets as widgets
 import numpy as np

@@ -64,12 +64,21 @@ def _figures():
 FIGURES: dict = {}
 
 
+#: Written beside the figures: the matplotlib that drew them. The PNGs are reproduced bit for
+#: bit by the same matplotlib only (its rasteriser changes between releases).
+VERSION_FILE = "MATPLOTLIB_VERSION"
+
+
 def write_figures(outdir) -> list[Path]:
-    """Write every figure into ``outdir`` (created if needed); return the paths written."""
+    """Write every figure into ``outdir`` (created if needed), and the matplotlib version that
+    drew them into ``outdir/MATPLOTLIB_VERSION``; return the PNG paths written."""
+    import matplotlib
+
     if not FIGURES:
         FIGURES.update(_figures())
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    (outdir / VERSION_FILE).write_text(matplotlib.__version__ + "\n")
     written = []
     for name, draw in FIGURES.items():
         path = outdir / name

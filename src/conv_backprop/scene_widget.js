@@ -27,6 +27,17 @@ function setText(node, s) {
   });
 }
 
+const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]);
+
+// The markup of a cell text; "\n" stacks lines, a little smaller (see setText).
+function textMarkup(x, y, s) {
+  const lines = String(s ?? "").split("\n");
+  if (lines.length < 2) return `<text x="${x}" y="${y}" class="cb-text">${esc(lines[0])}</text>`;
+  const spans = lines.map((line, k) =>
+    `<tspan x="${x}" dy="${k === 0 ? -0.55 * (lines.length - 1) + "em" : "1.1em"}">${esc(line)}</tspan>`).join("");
+  return `<text x="${x}" y="${y}" class="cb-text cb-text-lines">${spans}</text>`;
+}
+
 function dashes(ls, lw) {
   return ls === "--" ? `${3 * lw} ${2 * lw}` : "none";
 }
@@ -114,46 +125,57 @@ function render({ model, el: root }) {
       el("path", { d: "M0,0 L10,5 L0,10 z", fill: s.edge }, marker);
     }
 
+    // The grids as one piece of markup, parsed once (thousands of cells: far faster than a
+    // createElement per node), then one listener for the whole picture.
+    const parts = [];
     for (const g of scene.grids) {
-      const group = el("g", { class: "cb-grid", "data-grid": g.id }, svg);
       const [R, C] = g.shape;
       const [oy, ox] = g.origin;
-      const title = el("text", { x: (ox + C / 2) * CELL, y: (oy - 1.1) * CELL, class: "cb-title" }, group);
-      title.textContent = g.title;
+      const selectable = g.roles.some((row, r) => row.some((_, c) => `${g.id}:${r}:${c}` in scene.select));
+      const focus = selectable ? ` tabindex="0" role="group" aria-label="${esc(g.label)}: arrow keys move the selection"` : "";
+      parts.push(`<g class="cb-grid" data-grid="${esc(g.id)}"${focus}>`);
+      parts.push(`<text x="${(ox + C / 2) * CELL}" y="${(oy - 1.1) * CELL}" class="cb-title">${esc(g.title)}</text>`);
       for (let c = 0; c < C; c++) {
-        const t = el("text", { x: (ox + c + 0.5) * CELL, y: (oy - 0.35) * CELL, class: "cb-index" }, group);
-        t.textContent = g.col_labels[c];
+        parts.push(`<text x="${(ox + c + 0.5) * CELL}" y="${(oy - 0.35) * CELL}" class="cb-index">${esc(g.col_labels[c])}</text>`);
       }
       for (let r = 0; r < R; r++) {
-        const t = el("text", { x: (ox - 0.45) * CELL, y: (oy + r + 0.5) * CELL, class: "cb-index" }, group);
-        t.textContent = g.row_labels[r];
+        parts.push(`<text x="${(ox - 0.45) * CELL}" y="${(oy + r + 0.5) * CELL}" class="cb-index">${esc(g.row_labels[r])}</text>`);
       }
-      let selectable = false;
       for (let r = 0; r < R; r++) {
         for (let c = 0; c < C; c++) {
           const key = `${g.id}:${r}:${c}`;
           const x = (ox + c) * CELL, y = (oy + r) * CELL;
-          const rect = el("rect", { x, y, width: CELL, height: CELL, class: "cb-cell", "data-key": key }, group);
-          const hatch = el("rect", { x, y, width: CELL, height: CELL, class: "cb-hatch" }, group);
-          const text = el("text", { x: x + CELL / 2, y: y + CELL / 2, class: "cb-text" }, group);
-          setText(text, g.texts[r][c]);
-          const cell = { rect, hatch, text, role: g.roles[r][c], label: g.texts[r][c] };
-          cells[key] = cell;
-          styleCell(cell, cell.role);
-          if (key in scene.select) {
-            selectable = true;
-            rect.classList.add("cb-selectable");
-            rect.addEventListener("click", () => choose(scene.select[key], g.id, r, c));
-            rect.addEventListener("mouseenter", () => choose(scene.select[key], g.id, r, c));
-          }
+          const role = g.roles[r][c], st = scene.roles[role];
+          const pick = key in scene.select ? " cb-selectable" : "";
+          parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" class="cb-cell${pick}" data-key="${esc(key)}" ` +
+            `data-role="${role}" fill="${st.face}" stroke="${st.edge}" stroke-width="${st.lw}" stroke-dasharray="${dashes(st.ls, st.lw)}"/>`);
+          parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" class="cb-hatch"` +
+            (st.hatch ? ` fill="${hatchFill[role]}"` : ` style="display:none"`) + "/>");
+          parts.push(textMarkup(x + CELL / 2, y + CELL / 2, g.texts[r][c]));
         }
       }
-      if (selectable) {
-        group.setAttribute("tabindex", "0");
-        group.setAttribute("role", "group");
-        group.setAttribute("aria-label", `${g.label}: arrow keys move the selection`);
-        group.addEventListener("keydown", (ev) => onKey(ev, g));
+      parts.push("</g>");
+    }
+    const layer = el("g", { class: "cb-grids" }, svg);
+    layer.innerHTML = parts.join("");
+    const grids = Object.fromEntries(scene.grids.map((g) => [g.id, g]));
+    for (const rect of layer.querySelectorAll("rect.cb-cell")) {
+      const [g, r, c] = rect.dataset.key.split(":");
+      const hatch = rect.nextElementSibling;
+      cells[rect.dataset.key] = { rect, hatch, text: hatch.nextElementSibling,
+        role: grids[g].roles[+r][+c], label: grids[g].texts[+r][+c] };
+    }
+    const pick = (ev) => {
+      const key = ev.target.dataset && ev.target.dataset.key;
+      if (key && key in scene.select) {
+        const [g, r, c] = key.split(":");
+        choose(scene.select[key], g, +r, +c);
       }
+    };
+    layer.addEventListener("click", pick);
+    layer.addEventListener("mouseover", pick);
+    for (const group of layer.querySelectorAll("g.cb-grid[tabindex]")) {
+      group.addEventListener("keydown", (ev) => onKey(ev, grids[group.dataset.grid]));
     }
     overlay = el("g", { class: "cb-overlay" }, svg);
 

@@ -410,7 +410,8 @@ def _inside(path: str, folder: str) -> bool:
 def _foreign(filename: str) -> bool:
     """True for a frame outside the learner's own code: numpy, installed packages, the Python
     standard library, this package."""
-    if not filename or filename.startswith("<frozen"):
+    # "<__array_function__ internals>": numpy before 1.25 dispatched its functions through it
+    if not filename or filename.startswith(("<frozen", "<__array_function__")):
         return True
     path = os.path.abspath(filename)
     parts = set(path.split(os.sep))

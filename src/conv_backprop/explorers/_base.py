@@ -10,7 +10,7 @@ import ipywidgets as widgets
 import numpy as np
 
 
-__all__ = ["int_slider", "check_sizes", "demo_values", "sentence", "padded_roles", "fmt"]
+__all__ = ["int_slider", "check_sizes", "demo_values", "sentence", "padded_roles", "fmt", "drawable_geometry"]
 
 
 def int_slider(description: str, value: int, lo: int, hi: int, **kw) -> widgets.IntSlider:
@@ -43,6 +43,18 @@ def demo_values(rng: np.random.Generator, shape, low: int = -3, high: int = 3) -
     """Small non-zero integers (as float64), easy to multiply in one's head."""
     choices = np.array([v for v in range(low, high + 1) if v != 0], dtype=float)
     return rng.choice(choices, size=shape)
+
+
+def drawable_geometry(H, W, HH, WW, stride, padding, dilation=1):
+    """``explain_geometry`` of an explorer's setting; raises ``InvalidSetting`` (its plain-language
+    explanation) when no window fits, so the explorer shows the reason instead of a picture."""
+    from ..scene import InvalidSetting
+    from ..shapes import explain_geometry
+
+    geom = explain_geometry((H, W), (HH, WW), stride, padding, dilation)
+    if not geom.valid:
+        raise InvalidSetting(sentence(geom.explanation))
+    return geom
 
 
 def sentence(text: str) -> str:

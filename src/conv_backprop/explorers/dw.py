@@ -18,8 +18,7 @@ import numpy as np
 from ..conv import conv2d_backward
 from ..drawing import format_number
 from ..scene import InvalidSetting, Scene, View
-from ..shapes import explain_geometry
-from ._base import check_sizes, fmt, int_slider, padded_roles, sentence
+from ._base import drawable_geometry, check_sizes, fmt, int_slider, padded_roles
 from ._settings import check_index, check_int, check_seed, output_shape
 from ._shell import SceneExplorer
 
@@ -66,9 +65,7 @@ def dw_scene(x, w, stride, padding, dilation, dout, pair=0, interval=700):
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
     s, p, d = stride, padding, dilation
-    geom = explain_geometry((H, W), (HH, WW), s, p, d)
-    if not geom.valid:
-        raise InvalidSetting(sentence(geom.explanation))
+    geom = drawable_geometry(H, W, HH, WW, s, p, d)
     gh, gw = geom.height, geom.width
     Ho, Wo = geom.output_shape
     if callable(dout):

@@ -22,8 +22,7 @@ import numpy as np
 from ..conv import conv2d_forward
 from ..drawing import format_number
 from ..scene import InvalidSetting, Scene, View
-from ..shapes import explain_geometry
-from ._base import check_sizes, demo_values, fmt, int_slider, padded_roles, sentence
+from ._base import drawable_geometry, check_sizes, demo_values, fmt, int_slider, padded_roles
 from ._settings import check_index, check_int, check_seed, output_shape
 from ._shell import SceneExplorer
 
@@ -49,9 +48,7 @@ def fan_in_scene(x, w, b, stride, padding, dilation) -> tuple[Scene, dict]:
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
     s, p, d = stride, padding, dilation
-    geom = explain_geometry((H, W), (HH, WW), s, p, d)
-    if not geom.valid:
-        raise InvalidSetting(sentence(geom.explanation))
+    geom = drawable_geometry(H, W, HH, WW, s, p, d)
     Ho, Wo = geom.output_shape
     gh, gw = geom.height, geom.width
     Hp, Wp = gh.padded_size, gw.padded_size

@@ -29,7 +29,7 @@ from ..drawing import format_number
 from ..indices import outputs_reached
 from ..scene import InvalidSetting, Scene, View
 from ..shapes import explain_geometry
-from ._base import check_sizes, demo_values, fmt, int_slider, sentence
+from ._base import drawable_geometry, check_sizes, demo_values, fmt, int_slider, sentence
 from ._settings import check_index, check_int, check_seed
 from ._shell import SceneExplorer
 
@@ -67,9 +67,7 @@ def fan_out_scene(w, dout, H, W, stride, padding, dilation) -> tuple[Scene, dict
     """
     F, C, HH, WW = w.shape
     s, pad, d = stride, padding, dilation
-    geom = explain_geometry((H, W), (HH, WW), s, pad, d)
-    if not geom.valid:
-        raise InvalidSetting(sentence(geom.explanation))
+    geom = drawable_geometry(H, W, HH, WW, s, pad, d)
     Ho, Wo = geom.output_shape
     if dout.shape != (1, F, Ho, Wo):
         raise ValueError(f"dout must have shape {(1, F, Ho, Wo)} for these settings; got {dout.shape}")

@@ -20,8 +20,7 @@ from ..conv import conv2d_backward, flipped_kernel_input
 from ..drawing import format_number
 from ..indices import conv2d_dx_by_indices
 from ..scene import InvalidSetting, Scene, View
-from ..shapes import explain_geometry
-from ._base import check_sizes, fmt, int_slider, sentence
+from ._base import drawable_geometry, check_sizes, fmt, int_slider
 from ._settings import check_index, check_int, check_seed
 from ._shell import SceneExplorer
 
@@ -86,9 +85,7 @@ def flipped_scene(H, W, HH, WW, stride, padding, dilation, arrays, interval=700)
     no window fits.
     """
     s, p, d = stride, padding, dilation
-    geom = explain_geometry((H, W), (HH, WW), s, p, d)
-    if not geom.valid:
-        raise InvalidSetting(sentence(geom.explanation))
+    geom = drawable_geometry(H, W, HH, WW, s, p, d)
     gh, gw = geom.height, geom.width
     Ho, Wo = geom.output_shape
     w, dout = arrays(Ho, Wo) if callable(arrays) else arrays

@@ -18,8 +18,7 @@ import numpy as np
 from ..drawing import format_number
 from ..im2col import col2im, im2col
 from ..scene import InvalidSetting, Scene, View
-from ..shapes import explain_geometry
-from ._base import check_sizes, int_slider, padded_roles, sentence
+from ._base import drawable_geometry, check_sizes, int_slider, padded_roles
 from ._settings import check_index, check_int, check_seed, output_shape
 from ._shell import SceneExplorer
 
@@ -85,9 +84,7 @@ def im2col_scene(C, H, W, HH, WW, stride, padding, seed=4, interval=700):
     :class:`InvalidSetting` when no window fits.
     """
     s, p = stride, padding
-    geom = explain_geometry((H, W), (HH, WW), s, p, 1)
-    if not geom.valid:
-        raise InvalidSetting(sentence(geom.explanation))
+    geom = drawable_geometry(H, W, HH, WW, s, p, 1)
     Ho, Wo = geom.output_shape
     ncol, nrow = Ho * Wo, C * HH * WW
     x = im2col_input(seed, C, H, W)

@@ -29,8 +29,7 @@ from ..pool import (
     pool_routes,
 )
 from ..scene import InvalidSetting, Scene, View
-from ..shapes import explain_geometry
-from ._base import check_sizes, fmt, int_slider, padded_roles, sentence
+from ._base import drawable_geometry, check_sizes, fmt, int_slider, padded_roles
 from ._settings import check_choice, check_flag, check_index, check_int, check_seed, output_shape
 from ._shell import SceneExplorer
 
@@ -118,9 +117,7 @@ def pooling_scene(mode, ties, integer_input, H, W, kernel_h, kernel_w, stride, p
     Raises :class:`InvalidSetting` when no window fits or the padding is over half the kernel.
     """
     kh, kw, s, p = kernel_h, kernel_w, stride, padding
-    geom = explain_geometry((H, W), (kh, kw), s, p, 1)
-    if not geom.valid:
-        raise InvalidSetting(sentence(geom.explanation))
+    geom = drawable_geometry(H, W, kh, kw, s, p, 1)
     reason = _padding_reason(p, kh, kw)
     if reason:
         raise InvalidSetting(reason)
@@ -272,7 +269,6 @@ def _window_view(i, j, mine, into, xpad, dout, dx, mode, ties, kh, kw, s, p) -> 
         state=dict(selected=(i, j), selected_routes=mine, window=(r0, c0, kh, kw),
                    receiving=[(r, c) for _, _, r, c, _ in mine], share=share),
     )
-    return sc, base
 
 
 class PoolingExplorer(SceneExplorer):
