@@ -224,3 +224,21 @@ def test_sliding_window_bad_arguments_raise_a_named_error(settings, error, messa
     with pytest.raises(error) as info:
         ex.sliding_window_explorer(**settings)
     assert message in str(info.value)
+
+
+def test_saved_notebooks_carry_the_current_front_end():
+    """The static site and the slides draw each explorer with the ES module saved in the
+    notebook's widget state: it must be the current scene_widget.js (else re-run make notebooks)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    current = SceneWidget()._esm
+    seen = 0
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        state = json.loads(path.read_text()).get("metadata", {}).get("widgets", {})
+        models = state.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+        for model in models.values():
+            if model.get("model_name") == "AnyModel":
+                seen += 1
+                assert model["state"]["_esm"] == current, f"{path.name}: stale explorer module; run make notebooks"
+    assert seen >= 7, "the notebooks of 01-07 should each save one explorer"
