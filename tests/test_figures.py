@@ -89,3 +89,95 @@ def test_benchmark_figure_is_drawn_from_the_stored_results(tmp_path):
     assert (tmp_path / "benchmark.png").read_bytes() == (FIGURES_DIR / "benchmark.png").read_bytes()
     table = bench.markdown_table(results)
     assert table.count("\n") >= len(results["conv"]) + 1
+
+
+# --------------------------------------------------------------------------- built without widgets
+
+
+def test_figures_are_drawn_without_importing_ipywidgets(tmp_path):
+    """figures.py builds every scene from the package's maths alone (conv_backprop.scenes)."""
+    code = ("import conv_backprop.figures as f, sys; f.write_figures(sys.argv[1]); "
+            "assert 'ipywidgets' not in sys.modules, sorted(m for m in sys.modules if 'widget' in m)")
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(figures.FIGURES)
+
+
+def _explorers():
+    """Each entry point of conv_backprop.scenes and the explorer it stands for."""
+    import importlib
+
+    import conv_backprop.explorers as ex
+    from conv_backprop import scenes
+
+    # ex.im2col_explorer is the factory, which hides the module of the same name
+    im2col_module = importlib.import_module("conv_backprop.explorers.im2col_explorer")
+    return {
+        scenes.build_sliding_window: (ex.sliding_window_explorer, ex.sliding_window.SlidingWindowExplorer,
+                                      scenes.sliding_window.sliding_window_settings),
+        scenes.build_fan_in: (ex.fan_in_explorer, ex.fan_in.FanInExplorer, scenes.fan_in.fan_in_settings),
+        scenes.build_fan_out: (ex.fan_out_explorer, ex.fan_out.FanOutExplorer, scenes.fan_out.fan_out_settings),
+        scenes.build_dw: (ex.dw_explorer, ex.dw.DwExplorer, scenes.dw.dw_settings),
+        scenes.build_flipped_kernel: (ex.flipped_kernel_explorer, ex.flipped.FlippedKernelExplorer,
+                                      scenes.flipped.flipped_settings),
+        scenes.build_im2col: (ex.im2col_explorer, im2col_module.Im2colExplorer,
+                              scenes.im2col_scene.im2col_settings),
+        scenes.build_pooling: (ex.pooling_explorer, ex.pooling.PoolingExplorer, scenes.pooling.pooling_settings),
+    }
+
+
+def test_every_explorer_has_an_entry_point_with_its_arguments():
+    import inspect
+
+    pairs = _explorers()
+    assert len(pairs) == 7
+    for build, (_, cls, settings) in pairs.items():
+        widget_args = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        assert widget_args == list(inspect.signature(settings).parameters.values()), build.__name__
+
+
+CASES = [(draw.build, draw.settings) for draw in figures.FIGURES.values()]
+CASES += [(build, {}) for build in {draw.build for draw in figures.FIGURES.values()}]
+
+
+@pytest.mark.parametrize("build,settings", CASES, ids=lambda v: getattr(v, "__name__", repr(v)))
+def test_an_entry_point_builds_what_its_explorer_shows_first(build, settings):
+    import numpy as np
+
+    factory = _explorers()[build][0]
+    scene, base, view = build(**settings)
+    e = factory(**settings)
+    assert e.message == "" and view == e.widget.view
+    assert scene.to_json() == e.scene.to_json()
+    np.testing.assert_equal({**base, **scene.views[view].state}, e.state)
+    e.close()
+
+
+@pytest.mark.parametrize("build,settings,error", [
+    ("build_sliding_window", dict(H=2, W=2, HH=5, padding=0), "InvalidSetting"),
+    ("build_fan_in", dict(H=3, W=3, HH=3, WW=3, padding=0, dilation=2), "InvalidSetting"),
+    ("build_fan_out", dict(W=2, WW=3, padding=0), "InvalidSetting"),
+    ("build_pooling", dict(kernel=2, padding=2), "InvalidSetting"),
+    ("build_fan_in", dict(n=5), "ValueError"),
+    ("build_dw", dict(pair=10_000), "ValueError"),
+    ("build_pooling", dict(mode="median"), "ValueError"),
+    ("build_im2col", dict(HH=2.5), "TypeError"),
+    ("build_flipped_kernel", dict(step=-1), "ValueError"),
+])
+def test_an_entry_point_refuses_what_its_explorer_refuses(build, settings, error):
+    from conv_backprop import scenes
+    from conv_backprop.scene import InvalidSetting
+
+    build = getattr(scenes, build)
+    factory = _explorers()[build][0]
+    with pytest.raises(InvalidSetting if error == "InvalidSetting" else Exception) as raised:
+        build(**settings)
+    assert type(raised.value).__name__ == error
+    if error == "InvalidSetting":  # the explorer explains it in the same words
+        e = factory(**settings)
+        assert e.scene is None and e.message == str(raised.value)
+        e.close()
+    else:  # the explorer raises the same error
+        with pytest.raises(type(raised.value)) as by_explorer:
+            factory(**settings)
+        assert str(by_explorer.value) == str(raised.value)

@@ -19,7 +19,7 @@ import pytest
 
 import conv_backprop as cb
 import conv_backprop.explorers as ex
-from conv_backprop.explorers.im2col_explorer import im2col_scene
+from conv_backprop.scenes.im2col_scene import im2col_scene
 from conv_backprop.drawing import format_number
 from conv_backprop.scene import cell_key
 

@@ -2,9 +2,11 @@
 
 Run ``python -m conv_backprop.figures OUTDIR`` to (re)write every PNG into ``OUTDIR`` (the
 repository keeps them in ``figures/``). Each figure is one explorer's scene at a setting that
-makes its point, with the view it selects, drawn by :func:`conv_backprop.scene_mpl.draw_scene`
-(matplotlib's public API); the PNGs are deterministic (fixed seeds, no version stamp in the
-metadata), so regenerating them with the same matplotlib leaves the files unchanged.
+makes its point, with the view the explorer selects first, built by the explorer's entry point in
+:mod:`conv_backprop.scenes` (the package's maths, no widgets: this module never imports
+ipywidgets) and drawn by :func:`conv_backprop.scene_mpl.draw_scene` (matplotlib's public API);
+the PNGs are deterministic (fixed seeds, no version stamp in the metadata), so regenerating them
+with the same matplotlib leaves the files unchanged.
 
 =====================  ======================================================  ========
 file                   shows                                                   notebook
@@ -24,44 +26,43 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from . import scenes
+from .scene import InvalidSetting
+from .scene_mpl import draw_scene
+
 __all__ = ["FIGURES", "write_figures", "main"]
 
 DPI = 100
 
 
-def _explorer_figure(factory, **settings):
+def _scene_figure(build, **settings):
+    """A function writing the figure of ``build(**settings)`` (an entry point of
+    :mod:`conv_backprop.scenes`: the explorer's first picture at these settings) to a path."""
     def draw(path: Path) -> None:
-        from .scene_mpl import draw_scene
-
-        explorer = factory(**settings)
-        if explorer.message:  # a figure must never show an invalid setting
-            raise ValueError(f"figure setting {settings!r} is invalid: {explorer.message}")
-        fig = draw_scene(explorer.scene, explorer.widget.view)
+        try:
+            scene, _, view = build(**settings)
+        except InvalidSetting as exc:  # a figure must never show an invalid setting
+            raise ValueError(f"figure setting {settings!r} is invalid: {exc}") from exc
+        fig = draw_scene(scene, view)
         fig.savefig(path, dpi=DPI, metadata={"Software": None})
-        explorer.close()
 
+    draw.build, draw.settings = build, settings  # what the figure shows, for tests and readers
     return draw
 
 
-def _figures():
-    from . import explorers as ex
-
-    return {
-        "sliding-window.png": _explorer_figure(
-            ex.sliding_window_explorer, H=6, W=7, HH=3, WW=2, stride=2, padding=1, step=3),
-        "fan-in.png": _explorer_figure(ex.fan_in_explorer, C=2, stride=1, padding=1, i=1, j=2),
-        "fan-out.png": _explorer_figure(ex.fan_out_explorer, C=1, F=2, stride=2, padding=1, p=1, q=2),
-        "dw.png": _explorer_figure(ex.dw_explorer, N=2, C=1, F=1, stride=2, padding=1, a=1, b=2, pair=3),
-        "flipped-kernel.png": _explorer_figure(
-            ex.flipped_kernel_explorer, H=6, W=5, HH=3, WW=3, stride=2, padding=1, step=7),
-        "im2col.png": _explorer_figure(ex.im2col_explorer, C=1, H=4, W=4, HH=2, WW=2, stride=1, column=4),
-        "pool-routing.png": _explorer_figure(
-            ex.pooling_explorer, mode="max", ties="split", H=6, W=6, kernel=3, stride=2, padding=1),
-    }
-
-
-#: File name → function writing that figure to a path (built lazily: the explorers import ipywidgets).
-FIGURES: dict = {}
+#: File name → function writing that figure to a path.
+FIGURES: dict = {
+    "sliding-window.png": _scene_figure(
+        scenes.build_sliding_window, H=6, W=7, HH=3, WW=2, stride=2, padding=1, step=3),
+    "fan-in.png": _scene_figure(scenes.build_fan_in, C=2, stride=1, padding=1, i=1, j=2),
+    "fan-out.png": _scene_figure(scenes.build_fan_out, C=1, F=2, stride=2, padding=1, p=1, q=2),
+    "dw.png": _scene_figure(scenes.build_dw, N=2, C=1, F=1, stride=2, padding=1, a=1, b=2, pair=3),
+    "flipped-kernel.png": _scene_figure(
+        scenes.build_flipped_kernel, H=6, W=5, HH=3, WW=3, stride=2, padding=1, step=7),
+    "im2col.png": _scene_figure(scenes.build_im2col, C=1, H=4, W=4, HH=2, WW=2, stride=1, column=4),
+    "pool-routing.png": _scene_figure(
+        scenes.build_pooling, mode="max", ties="split", H=6, W=6, kernel=3, stride=2, padding=1),
+}
 
 
 #: Written beside the figures: the matplotlib that drew them. The PNGs are reproduced bit for
@@ -74,8 +75,6 @@ def write_figures(outdir) -> list[Path]:
     drew them into ``outdir/MATPLOTLIB_VERSION``; return the PNG paths written."""
     import matplotlib
 
-    if not FIGURES:
-        FIGURES.update(_figures())
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / VERSION_FILE).write_text(matplotlib.__version__ + "\n")

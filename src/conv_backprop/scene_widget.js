@@ -74,6 +74,24 @@ function render({ model, el: root }) {
   let timer = null;
   let cursor = {}; // grid id -> [r, c] for keyboard moves
 
+  // A cell's hatch layer and text node are made only when needed: most cells have no hatch,
+  // and fewer nodes make a structural redraw faster.
+  function hatchOf(c) {
+    if (!c.hatch) {
+      c.hatch = el("rect", { x: c.x, y: c.y, width: CELL, height: CELL, class: "cb-hatch" });
+      c.rect.after(c.hatch);
+    }
+    return c.hatch;
+  }
+
+  function textOf(c) {
+    if (!c.text) {
+      c.text = el("text", { x: c.x + CELL / 2, y: c.y + CELL / 2, class: "cb-text" });
+      (c.hatch || c.rect).after(c.text);
+    }
+    return c.text;
+  }
+
   function styleCell(c, role) {
     const s = scene.roles[role];
     c.rect.setAttribute("fill", s.face);
@@ -82,9 +100,9 @@ function render({ model, el: root }) {
     c.rect.setAttribute("stroke-dasharray", dashes(s.ls, s.lw));
     c.rect.dataset.role = role;
     if (s.hatch) {
-      c.hatch.setAttribute("fill", hatchFill[role]);
+      hatchOf(c).setAttribute("fill", hatchFill[role]);
       c.hatch.style.display = "";
-    } else {
+    } else if (c.hatch) {
       c.hatch.style.display = "none";
     }
   }
@@ -149,9 +167,8 @@ function render({ model, el: root }) {
           const pick = key in scene.select ? " cb-selectable" : "";
           parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" class="cb-cell${pick}" data-key="${esc(key)}" ` +
             `data-role="${role}" fill="${st.face}" stroke="${st.edge}" stroke-width="${st.lw}" stroke-dasharray="${dashes(st.ls, st.lw)}"/>`);
-          parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" class="cb-hatch"` +
-            (st.hatch ? ` fill="${hatchFill[role]}"` : ` style="display:none"`) + "/>");
-          parts.push(textMarkup(x + CELL / 2, y + CELL / 2, g.texts[r][c]));
+          if (st.hatch) parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" class="cb-hatch" fill="${hatchFill[role]}"/>`);
+          if (g.texts[r][c] !== "") parts.push(textMarkup(x + CELL / 2, y + CELL / 2, g.texts[r][c]));
         }
       }
       parts.push("</g>");
@@ -161,8 +178,11 @@ function render({ model, el: root }) {
     const grids = Object.fromEntries(scene.grids.map((g) => [g.id, g]));
     for (const rect of layer.querySelectorAll("rect.cb-cell")) {
       const [g, r, c] = rect.dataset.key.split(":");
-      const hatch = rect.nextElementSibling;
-      cells[rect.dataset.key] = { rect, hatch, text: hatch.nextElementSibling,
+      let next = rect.nextElementSibling;
+      const hatch = next && next.classList.contains("cb-hatch") ? next : null;
+      if (hatch) next = hatch.nextElementSibling;
+      const text = next && next.tagName === "text" && next.classList.contains("cb-text") ? next : null;
+      cells[rect.dataset.key] = { rect, hatch, text, x: +rect.getAttribute("x"), y: +rect.getAttribute("y"),
         role: grids[g].roles[+r][+c], label: grids[g].texts[+r][+c] };
     }
     const pick = (ev) => {
@@ -203,7 +223,7 @@ function render({ model, el: root }) {
     const v = scene.views[key];
     for (const c of shown) {
       styleCell(c, c.role);
-      setText(c.text, c.label);
+      if (c.text || c.label) setText(textOf(c), c.label);
       c.rect.classList.remove("cb-current");
     }
     shown = [];
@@ -216,7 +236,7 @@ function render({ model, el: root }) {
     }
     for (const [g, r, c, t] of v.texts) {
       const cell = cells[`${g}:${r}:${c}`];
-      setText(cell.text, t);
+      setText(textOf(cell), t);
       shown.push(cell);
     }
     for (const [g, r0, c0, hh, ww, role] of v.windows) {

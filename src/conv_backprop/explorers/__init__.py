@@ -2,14 +2,18 @@
 
 Each function returns an ``ipywidgets.VBox`` ready to display, with ``.controls`` (dict of
 widgets), ``.update()``, ``.state`` (what is highlighted and the numbers shown) and ``.message``
-(the explanation shown for an invalid setting, ``""`` otherwise). See ``_base`` for how a slider
-step is redrawn fast.
+(the explanation shown for an invalid setting, ``""`` otherwise). See ``_shell`` for how a slider
+change rebuilds the scene.
 
 The keyword arguments are the initial settings. A setting the sliders can reach but that cannot
 be drawn (a kernel larger than the padded input, say) is explained in ``.message``; an argument
 that is not a setting at all — an index outside its axis (``fan_in_explorer(n=5)`` with a batch
 of 2), a negative stride, an unknown ``mode`` — raises ``ValueError``/``TypeError`` naming the
-parameter, the value and what was expected (``_settings`` holds these checks).
+parameter, the value and what was expected (``conv_backprop.scenes._settings`` holds these checks).
+
+The scenes themselves — the maths, the demo values, the checks of the settings — are built
+without widgets in :mod:`conv_backprop.scenes` (one entry point per explorer, taking the same
+keyword arguments); these modules add the sliders and the browser widget.
 
 =========================  =====================================================  ========
 function                   shows                                                  notebook

@@ -11,164 +11,37 @@ numbers. The value equals ``cb.conv2d_forward``'s.
 
 Only stride, padding and dilation are sliders (a change rebuilds the scene); the shapes and the
 seed of the values are the constructor's.
+
+The scene, its demo values and the checks of the settings are built without widgets in
+:mod:`conv_backprop.scenes.fan_in` (``build_fan_in(**settings)``: what this explorer shows first).
 """
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
-from ..conv import conv2d_forward
-from ..drawing import format_number
-from ..scene import InvalidSetting, Scene, View
-from ._base import drawable_geometry, check_sizes, demo_values, fmt, int_slider, padded_roles
-from ._settings import check_index, check_int, check_seed, output_shape
+from ..scene import InvalidSetting, Scene
+from ..scenes.fan_in import fan_in_arrays, fan_in_key, fan_in_scene, fan_in_settings
+from ._base import int_slider
 from ._shell import SceneExplorer
 
 __all__ = ["fan_in_explorer", "FanInExplorer", "fan_in_scene"]
-
-ROW_GAP = 2.6  # room above a grid for its title and column labels
-COL_GAP = 1.5  # between two grids side by side
-
-
-def _key(n, f, i, j) -> str:
-    return f"{n},{f},{i},{j}"
-
-
-def fan_in_scene(x, w, b, stride, padding, dilation) -> tuple[Scene, dict]:
-    """The scene of the fan-in explorer for ``x`` (N, C, H, W), ``w`` (F, C, HH, WW), ``b`` (F,)
-    and the settings-wide state.
-
-    Grids: ``x{n}_{c}`` (xpad[n, c]), ``y{n}_{f}`` (out[n, f]), ``w{f}_{c}`` (w[f, c]), ``b{f}``
-    (b[f], one cell). One view per output, keyed ``"n,f,i,j"`` in the order of ``out.ravel()``;
-    clicking cell (i, j) of ``y{n}_{f}`` selects it. Raises :class:`InvalidSetting` when no window
-    fits.
-    """
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    s, p, d = stride, padding, dilation
-    geom = drawable_geometry(H, W, HH, WW, s, p, d)
-    Ho, Wo = geom.output_shape
-    gh, gw = geom.height, geom.width
-    Hp, Wp = gh.padded_size, gw.padded_size
-    out = conv2d_forward(x, w, b, stride=s, padding=p, dilation=d)
-    xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    unused_rows = list(range(Hp - gh.unused, Hp))
-    unused_cols = list(range(Wp - gw.unused, Wp))
-    roles = padded_roles(H, W, p, p, unused_rows=unused_rows, unused_cols=unused_cols).tolist()
-
-    # a cell's text and a factor in the read-out, remembered: the few demo values recur thousands of times
-    num, par = functools.lru_cache(maxsize=None)(format_number), functools.lru_cache(maxsize=None)(fmt)
-    sc = Scene(title="fan-in: one output reads a window across every input channel",
-               legend_labels={
-                   "kernel": "weights w[f, c] and bias b[f] (dashed edge)",
-                   "highlight": "the output, its window (x over ×the weight it meets), its filter's weights "
-                                "(thick edge)",
-               })
-    # Layout: a column per channel (its padded input, the kernels of every filter under it), then
-    # a column per filter (its outputs, its bias under them); a row per example.
-    kernels_wide = F * WW + (F - 1) * COL_GAP
-    col_w = max(Wp, kernels_wide)
-    xcol = [c * (col_w + COL_GAP) for c in range(C)]
-    ycol0 = C * (col_w + COL_GAP) + COL_GAP
-    ycol = [ycol0 + f * (Wo + COL_GAP) for f in range(F)]
-    rows = [n * (max(Hp, Ho) + ROW_GAP) for n in range(N)]
-    krow = N * (max(Hp, Ho) + ROW_GAP)
-    for n in range(N):
-        for c in range(C):
-            texts = [[num(v) for v in row] for row in xpad[n, c]]
-            sc.grid(f"x{n}_{c}", f"xpad[{n}, {c}]", (Hp, Wp), origin=(rows[n], xcol[c] + (col_w - Wp) / 2),
-                    roles=roles, texts=texts, label=f"padded input of example {n}, channel {c}")
-        for f in range(F):
-            sc.grid(f"y{n}_{f}", f"out[{n}, {f}]", (Ho, Wo), origin=(rows[n], ycol[f]), roles="output",
-                    texts=[[num(v) for v in row] for row in out[n, f]],
-                    label=f"output of example {n}, filter {f}")
-    for c in range(C):
-        k0 = xcol[c] + (col_w - kernels_wide) / 2
-        for f in range(F):
-            sc.grid(f"w{f}_{c}", f"w[{f}, {c}]", (HH, WW), origin=(krow, k0 + f * (WW + COL_GAP)), roles="kernel",
-                    texts=[[num(v) for v in row] for row in w[f, c]],
-                    label=f"kernel of filter {f}, channel {c}")
-    for f in range(F):
-        sc.grid(f"b{f}", f"b[{f}]", (1, 1), origin=(krow, ycol[f] + (Wo - 1) / 2), roles="kernel",
-                texts=[[num(b[f])]], row_labels=[""], col_labels=[""], label=f"bias of filter {f}")
-    sc.note = (f"out[n, f, i, j] = Σ_c Σ_a Σ_b xpad[n, c, i·{s} + a·{d}, j·{s} + b·{d}] · w[f, c, a, b] + b[f]"
-               f"   (c < {C}, a < {HH}, b < {WW}: {C * HH * WW} products)")
-
-    pairs = [(a, bb) for a in range(HH) for bb in range(WW)]
-    X, Wt, B, Y = xpad.tolist(), w.tolist(), b.tolist(), out.tolist()  # Python floats: fast to index
-    for n in range(N):
-        for f in range(F):
-            for i in range(Ho):
-                for j in range(Wo):
-                    texts, terms, field, lines = [], [], [], []
-                    value = B[f]
-                    for c in range(C):
-                        part, total = [], 0.0
-                        for a, bb in pairs:
-                            r, cc = i * s + a * d, j * s + bb * d
-                            xv, wv = X[n][c][r][cc], Wt[f][c][a][bb]
-                            field.append((c, r, cc))
-                            terms.append((c, a, bb, xv, wv))
-                            texts.append((f"x{n}_{c}", r, cc, f"{num(xv)}\n×{num(wv)}"))
-                            part.append(f"{par(xv)}·{par(wv)}")
-                            total += xv * wv
-                        value += total
-                        lines.append(f"  channel {c}: {' + '.join(part)} = {num(total)}")
-                    ref = Y[n][f][i][j]
-                    ok = "✓" if abs(value - ref) <= 1e-8 + 1e-5 * abs(ref) else "✗ MISMATCH"  # np.isclose
-                    step = f":{d}" if d > 1 else ""
-                    rows_, cols_ = f"{i * s}:{i * s + gh.extent}{step}", f"{j * s}:{j * s + gw.extent}{step}"
-                    readout = "\n".join(
-                        [f"out[{n}, {f}, {i}, {j}] = sum(xpad[{n}, :, {rows_}, {cols_}] * w[{f}]) + b[{f}]"]
-                        + lines
-                        + [f"  bias b[{f}] = {num(B[f])}",
-                           f"  total = {num(value)}   (cb.conv2d_forward: {num(ref)} {ok})"])
-                    windows = [(f"x{n}_{c}", i * s, j * s, gh.extent, gw.extent, "highlight") for c in range(C)]
-                    windows += [(f"w{f}_{c}", 0, 0, HH, WW, "highlight") for c in range(C)]
-                    windows.append((f"b{f}", 0, 0, 1, 1, "highlight"))
-                    view = View(
-                        cells=[(f"y{n}_{f}", i, j, "highlight")],
-                        texts=texts,
-                        windows=windows,
-                        readout=readout,
-                        state={"index": (n, f, i, j), "field": field, "terms": terms, "bias": B[f],
-                               "value": value, "reference": ref},
-                    )
-                    sc.add_view(_key(n, f, i, j), view, selectors=[(f"y{n}_{f}", i, j)])
-    base = {"valid": True, "output_shape": (Ho, Wo), "padded_shape": (Hp, Wp),
-            "unused_rows": unused_rows, "unused_cols": unused_cols,
-            "settings": dict(stride=s, padding=p, dilation=d)}
-    return sc, base
 
 
 class FanInExplorer(SceneExplorer):
     def __init__(self, N=2, C=2, H=5, W=5, F=2, HH=3, WW=3, stride=1, padding=1, dilation=1,
                  n=0, f=0, i=0, j=0, seed=0):
-        self.shape_settings = check_sizes(N=N, C=C, H=H, W=W, F=F, HH=HH, WW=WW)
-        stride = check_int("stride", stride, 1)
-        padding = check_int("padding", padding, 0)
-        dilation = check_int("dilation", dilation, 1)
-        n = check_index("n", n, N, "the batch")
-        f = check_index("f", f, F, "the filters")
-        out = output_shape(H, W, HH, WW, stride, padding, dilation)
-        shown = "" if out is None else f" ({out[0]}×{out[1]} with these settings)"
-        i = check_index("i", i, None if out is None else out[0], "the output rows" + shown)
-        j = check_index("j", j, None if out is None else out[1], "the output columns" + shown)
-        self.seed = check_seed(seed)
-        rng = np.random.default_rng(self.seed)
-        ss = self.shape_settings
-        self.x = demo_values(rng, (ss["N"], ss["C"], ss["H"], ss["W"]))
-        self.w = demo_values(rng, (ss["F"], ss["C"], ss["HH"], ss["WW"]), -2, 2)
-        self.b = demo_values(rng, (ss["F"],), -2, 2)
-        self._wanted = (n, f, i, j)  # the output to show; kept (clamped) across structural changes
+        s = fan_in_settings(N=N, C=C, H=H, W=W, F=F, HH=HH, WW=WW, stride=stride, padding=padding,
+                            dilation=dilation, n=n, f=f, i=i, j=j, seed=seed)
+        self.shape_settings = s["shapes"]
+        self.seed = s["seed"]
+        self.x, self.w, self.b = fan_in_arrays(self.seed, **self.shape_settings)
+        # the output to show; kept (clamped) across structural changes
+        self._wanted = (s["n"], s["f"], s["i"], s["j"])
         c = {
-            "stride": int_slider("stride s", stride, 1, 3),
-            "padding": int_slider("padding p", padding, 0, 2),
-            "dilation": int_slider("dilation d", dilation, 1, 2),
+            "stride": int_slider("stride s", s["stride"], 1, 3),
+            "padding": int_slider("padding p", s["padding"], 0, 2),
+            "dilation": int_slider("dilation d", s["dilation"], 1, 2),
         }
-        super().__init__(c, rows=[list(c.values())], view=None if out is None else _key(n, f, i, j))
+        super().__init__(c, rows=[list(c.values())], view=s["view"])
 
     def build(self) -> Scene:
         v = {k: self.value(k) for k in ("stride", "padding", "dilation")}
@@ -182,7 +55,7 @@ class FanInExplorer(SceneExplorer):
         # Keep the example and filter; clamp the output to the new size (Play's order is unchanged).
         n, f, i, j = self._wanted
         Ho, Wo = self.base_state["output_shape"]
-        sc.view = _key(n, f, min(i, Ho - 1), min(j, Wo - 1))
+        sc.view = fan_in_key(n, f, min(i, Ho - 1), min(j, Wo - 1))
         return sc
 
 

@@ -10,211 +10,44 @@ One image and one filter (F = 1), with C = 1 or 2 input channels (a slider): cha
 computed with ``rot(w)[c, 0]``, the forward kernel ``w[0, c]`` turned by 180°. The backward
 kernel has the in/out channels swapped: (F, C) forward, (C, F) backward. Click a dx cell (or use
 the arrow keys, ◀ ▶ and Play) to move the rotated kernel there.
+
+The scene, its demo values and the checks of the settings are built without widgets in
+:mod:`conv_backprop.scenes.flipped` (``build_flipped_kernel(**settings)``: what this explorer shows first).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..conv import conv2d_backward, flipped_kernel_input
-from ..drawing import format_number
-from ..indices import conv2d_dx_by_indices
-from ..scene import InvalidSetting, Scene, View
-from ._base import drawable_geometry, check_sizes, fmt, int_slider
-from ._settings import check_index, check_int, check_seed
+from ..scene import InvalidSetting, Scene
+from ..scenes.flipped import flipped_arrays, flipped_scene, flipped_settings, prepared_roles
+from ._base import int_slider
 from ._shell import SceneExplorer
 
 __all__ = ["flipped_kernel_explorer", "FlippedKernelExplorer", "flipped_scene", "prepared_roles"]
 
 
-def demo_values(rng: np.random.Generator, shape, low: int = -3, high: int = 3) -> np.ndarray:
-    """Small non-zero integers (as float64), easy to multiply in one's head."""
-    choices = np.array([v for v in range(low, high + 1) if v != 0], dtype=float)
-    return rng.choice(choices, size=shape)
-
-
-def _axis_kinds(size: int, before: int, n_out: int, stride: int, unused: int) -> list:
-    """What each row (or column) of the prepared dout is, along one axis: "entry" (holds dout
-    entries), "inserted" (one of the s − 1 zeros between them), "unused" (zero fill for the rows
-    the forward pass never reached) or "padding". ``before`` = E − 1 − p (negative: cropped)."""
-    span = (n_out - 1) * stride + 1
-    kinds = []
-    for t in range(size):
-        u = t - before  # row of the zero-inserted dout
-        if 0 <= u < span:
-            kinds.append("entry" if u % stride == 0 else "inserted")
-        elif span <= u < span + unused:
-            kinds.append("unused")
-        else:
-            kinds.append("padding")
-    return kinds
-
-
-def prepared_roles(geom, shape) -> list:
-    """The role of every cell of the prepared dout (``cb.flipped_kernel_input``) of shape
-    ``shape``: ``"gradient"`` where a dout entry sits, ``"blank"`` for an inserted zero,
-    ``"unused"`` for the zero fill of rows/columns the forward pass never reached, ``"padding"``
-    for the E − 1 − p zeros around."""
-    gh, gw = geom.height, geom.width
-    Ho, Wo = geom.output_shape
-    rows = _axis_kinds(shape[0], gh.extent - 1 - gh.padding, Ho, gh.stride, gh.unused)
-    cols = _axis_kinds(shape[1], gw.extent - 1 - gw.padding, Wo, gw.stride, gw.unused)
-    roles = []
-    for kr in rows:
-        line = []
-        for kc in cols:
-            if "padding" in (kr, kc):
-                line.append("padding")
-            elif "unused" in (kr, kc):
-                line.append("unused")
-            elif kr == kc == "entry":
-                line.append("gradient")
-            else:
-                line.append("blank")
-        roles.append(line)
-    return roles
-
-
-def flipped_scene(H, W, HH, WW, stride, padding, dilation, arrays, interval=700):
-    """The scene of the flipped-kernel explorer and its settings-wide state.
-
-    ``arrays`` is ``(w, dout)`` with w of shape (1, C, HH, WW) and dout (1, 1, H_out, W_out), or a
-    function ``(H_out, W_out) → (w, dout)`` (the output size is known only once the geometry is
-    checked). One view per dx cell (c, q, r), keyed ``"c,q,r"``, channel by channel in row-major
-    order; clicking cell (q, r) of dx channel c selects it. Raises :class:`InvalidSetting` when
-    no window fits.
-    """
-    s, p, d = stride, padding, dilation
-    geom = drawable_geometry(H, W, HH, WW, s, p, d)
-    gh, gw = geom.height, geom.width
-    Ho, Wo = geom.output_shape
-    w, dout = arrays(Ho, Wo) if callable(arrays) else arrays
-    C = w.shape[1]
-    if w.shape != (1, C, HH, WW) or dout.shape != (1, 1, Ho, Wo):
-        raise ValueError(f"w must be (1, C, {HH}, {WW}) and dout (1, 1, {Ho}, {Wo}); "
-                         f"got {w.shape} and {dout.shape}")
-    x = np.zeros((1, C, H, W))
-    D = flipped_kernel_input(dout, x.shape, (HH, WW), s, p, d)[0, 0]
-    w_back = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, F, HH, WW): rotated, channels swapped
-    dx = conv2d_backward(dout, x, w, stride=s, padding=p, dilation=d)[0][0]
-    dx_idx = conv2d_dx_by_indices(dout, x, w, stride=s, padding=p, dilation=d)[0]
-    Hd, Wd = D.shape
-    Eh, Ew = gh.extent, gw.extent
-    top, left = Eh - 1 - p, Ew - 1 - p  # where dout[0, 0] lands (may be < 0: cropped)
-    entries = [(i, j, top + i * s, left + j * s) for i in range(Ho) for j in range(Wo)
-               if 0 <= top + i * s < Hd and 0 <= left + j * s < Wd]
-    base = {"valid": True, "D": D, "entries": entries, "pad_before": (top, left), "output_shape": (Ho, Wo),
-            "channels": C, "settings": dict(H=H, W=W, HH=HH, WW=WW, stride=s, padding=p, dilation=d, C=C)}
-
-    zeros = "zeros" if s != 2 else "zero"
-    sc = Scene(title="dx by the flipped kernel", interval=interval,
-               legend_labels={"gradient": "dout entry / dx", "blank": f"inserted zero (s − 1 = {s - 1} between)",
-                              "padding": "padding zero (hatched //)",
-                              "unused": "zero fill: never reached (hatched xx)",
-                              "kernel": "weights; rotated-kernel taps (dashed)",
-                              "highlight": "current dx cell, kernel window (thick)"})
-    roles = prepared_roles(geom, (Hd, Wd))
-    texts = [["0"] * Wd for _ in range(Hd)]
-    for _, _, rr, cc in entries:
-        texts[rr][cc] = format_number(D[rr, cc])
-    d_title = f"D: dout, {s - 1} {zeros} inserted, padded" if s > 1 else "D: dout, padded"
-    if len(d_title) * 0.26 > Wd + 2.2:  # its width in cells: keep it clear of the kernels' titles
-        d_title = "D"
-    sc.grid("D", d_title, (Hd, Wd), roles=roles, texts=texts, label="prepared dout D")
-    gap, between, title = 2.5, 1.8, 2.6
-    band = max(H, HH) + title
-    kx = Wd + gap
-    rx = kx + WW + between
-    ox = rx + WW + gap
-    for c in range(C):
-        sc.grid(f"w{c}", f"w[0, {c}]", (HH, WW), origin=(c * band, kx), roles="kernel",
-                texts=[[format_number(v) for v in row] for row in w[0, c]], label=f"forward kernel w[0, {c}]")
-        sc.grid(f"r{c}", f"rot(w)[{c}, 0]", (HH, WW), origin=(c * band, rx), roles="kernel",
-                texts=[[format_number(v) for v in row] for row in w_back[c, 0]],
-                label=f"rotated kernel rot(w)[{c}, 0]")
-        sc.grid(f"dx{c}", f"dx[0, {c}]", (H, W), origin=(c * band, ox), roles="gradient",
-                texts=[[format_number(v) for v in row] for row in dx[c]], label=f"dx channel {c}")
-
-    num = format_number
-    after = ""
-    if gh.unused or gw.unused:
-        after = (f" and {num(top + gh.unused)} / {num(left + gw.unused)} after (the forward pass left "
-                 f"{gh.unused} row{'s' if gh.unused != 1 else ''} / {gw.unused} column{'s' if gw.unused != 1 else ''}"
-                 " unused)")
-    sc.note = "\n".join([
-        f"D = dout ({Ho}×{Wo}) with s − 1 = {s - 1} {zeros} between entries, padded by E − 1 − p = "
-        f"{num(top)} row{'s' if top != 1 else ''} / {num(left)} column{'s' if left != 1 else ''} before{after} "
-        f"→ {Hd}×{Wd}.",
-        f"s = stride {s}, p = padding {p}, d = dilation {d}, E = d·(k − 1) + 1 = {Eh}×{Ew} is the kernel's extent; "
-        "a negative amount crops.",
-        f"rot(w)[c, 0] is w[0, c] turned by 180°: the backward kernel swaps in and out channels, "
-        f"(F, C) = ({w.shape[0]}, {C}) forward → ({C}, {w.shape[0]}) backward.",
-        "Click a dx cell to compute it; ◀ ▶ and Play fill dx in cell by cell.",
-    ])
-
-    for c in range(C):
-        w_rot = w_back[c, 0]
-        for q in range(H):
-            for r in range(W):
-                terms = []
-                for a in range(HH):
-                    for b in range(WW):
-                        rr, cc = q + a * d, r + b * d
-                        terms.append((a, b, rr, cc, float(D[rr, cc]), float(w_rot[a, b])))
-                value = sum(dv * wv for *_, dv, wv in terms)
-                later = [divmod(kk, W) for kk in range(q * W + r + 1, H * W)]  # not computed yet: no text
-                cells = [("D", rr, cc, "kernel") for _, _, rr, cc, _, _ in terms]
-                cells.append((f"dx{c}", q, r, "highlight"))
-                ok1 = "✓" if np.isclose(value, dx[c, q, r]) else "✗ MISMATCH"
-                ok2 = "✓" if np.isclose(value, dx_idx[c, q, r]) else "✗ MISMATCH"
-                lines = [
-                    f"dx[0,{c},{q},{r}] = Σ_a Σ_b D[{q} + a·{d}, {r} + b·{d}] · rot(w)[{c}, 0, a, b]",
-                    "   = " + " + ".join(f"{fmt(dv)}·{fmt(wv)}" for *_, dv, wv in terms) + f" = {fmt(value)}",
-                    f"   index derivation (cb.conv2d_dx_by_indices): {fmt(dx_idx[c, q, r])} {ok2};  "
-                    f"cb.conv2d_backward: {fmt(dx[c, q, r])} {ok1}",
-                ]
-                v = View(
-                    cells=cells,
-                    texts=[(f"dx{c}", qq, rq, "") for qq, rq in later],
-                    windows=[("D", q, r, Eh, Ew, "highlight"), (f"r{c}", 0, 0, HH, WW, "highlight")],
-                    readout="\n".join(lines),
-                    state=dict(current=(q, r), channel=c, w_rot=w_rot, terms=terms, value=value,
-                               reference=float(dx[c, q, r]), by_indices=float(dx_idx[c, q, r])),
-                )
-                sc.add_view(f"{c},{q},{r}", v, selectors=[(f"dx{c}", q, r)])
-    return sc, base
-
-
 class FlippedKernelExplorer(SceneExplorer):
     def __init__(self, H=5, W=5, HH=3, WW=3, stride=2, padding=0, dilation=1, step=0, seed=3, interval=700, C=2):
-        H, W, HH, WW, C = check_sizes(H=H, W=W, HH=HH, WW=WW, C=C).values()
-        stride = check_int("stride", stride, 1)
-        padding = check_int("padding", padding, 0)
-        dilation = check_int("dilation", dilation, 1)
-        step = check_index("step", step, H * W, "the cells of dx (k = q·W + r)")
-        self._seed = check_seed(seed)
-        self.interval = check_int("interval", interval, 1, "milliseconds per Play step")
+        s = flipped_settings(H=H, W=W, HH=HH, WW=WW, stride=stride, padding=padding, dilation=dilation,
+                             step=step, seed=seed, interval=interval, C=C)
+        self._seed = s["seed"]
+        self.interval = s["interval"]
         ctl = {
-            "H": int_slider("input H", H, 2, 7),
-            "W": int_slider("input W", W, 2, 7),
-            "HH": int_slider("kernel HH", HH, 1, 4),
-            "WW": int_slider("kernel WW", WW, 1, 4),
-            "stride": int_slider("stride s", stride, 1, 3),
-            "padding": int_slider("padding p", padding, 0, 2),
-            "dilation": int_slider("dilation d", dilation, 1, 2),
-            "C": int_slider("input channels C", C, 1, 2),
+            "H": int_slider("input H", s["H"], 2, 7),
+            "W": int_slider("input W", s["W"], 2, 7),
+            "HH": int_slider("kernel HH", s["HH"], 1, 4),
+            "WW": int_slider("kernel WW", s["WW"], 1, 4),
+            "stride": int_slider("stride s", s["stride"], 1, 3),
+            "padding": int_slider("padding p", s["padding"], 0, 2),
+            "dilation": int_slider("dilation d", s["dilation"], 1, 2),
+            "C": int_slider("input channels C", s["C"], 1, 2),
         }
         rows = [[ctl["H"], ctl["W"], ctl["HH"], ctl["WW"]], [ctl["stride"], ctl["padding"], ctl["dilation"], ctl["C"]]]
-        super().__init__(ctl, rows=rows, view=f"0,{step // W},{step % W}")
+        super().__init__(ctl, rows=rows, view=s["view"])
 
     def arrays(self, H, W, HH, WW, Ho, Wo, C=1):
         """The seeded w (1, C, HH, WW) and dout (1, 1, Ho, Wo) shown for these sizes (channel 0
         of w and dout do not depend on C)."""
-        rng = np.random.default_rng([self._seed, HH, WW, Ho, Wo])
-        w0 = demo_values(rng, (1, 1, HH, WW), -2, 2)
-        dout = demo_values(rng, (1, 1, Ho, Wo))
-        w = np.concatenate([w0, demo_values(rng, (1, C - 1, HH, WW), -2, 2)], axis=1)
-        return w, dout
+        return flipped_arrays(self._seed, HH, WW, Ho, Wo, C)
 
     def build(self) -> Scene:
         v = {k: self.value(k) for k in ("H", "W", "HH", "WW", "stride", "padding", "dilation")}

@@ -1,4 +1,5 @@
-"""Validation of the explorers' constructor arguments (their initial settings).
+"""Validation of the explorers' settings (their constructor arguments, which the entry points of
+:mod:`conv_backprop.scenes` take too).
 
 Every check raises ``TypeError`` (wrong type) or ``ValueError`` (wrong value) with a message that
 names the parameter, the value received and what was expected, in the package's style — e.g.
@@ -14,11 +15,26 @@ import numpy as np
 
 from ..shapes import explain_geometry
 
-__all__ = ["check_int", "check_index", "check_choice", "check_flag", "check_seed", "output_shape"]
+__all__ = ["check_sizes", "check_int", "check_index", "check_choice", "check_flag", "check_seed", "output_shape"]
 
 
 def _is_int(value) -> bool:
     return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_sizes(**sizes) -> dict:
+    """Validate an explorer's shape settings (positive ints); return them as ints.
+
+    Raises ``TypeError``/``ValueError`` naming the parameter, its value and what was expected.
+    """
+    out = {}
+    for name, v in sizes.items():
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{name} must be a positive int; got {v!r}")
+        if v < 1:
+            raise ValueError(f"{name} must be at least 1; got {v!r}")
+        out[name] = int(v)
+    return out
 
 
 def check_int(name: str, value, minimum: int, meaning: str = "") -> int:
