@@ -299,7 +299,7 @@ def test_0d_integer_arrays_and_numpy_ints_are_ints(rng):
     assert cb.explain_geometry(np.array(8), np.array(3), np.array(2)).height.unused == 1
     assert cb.outputs_reached(np.array(2), np.array(5), np.array(3)) == cb.outputs_reached(2, 5, 3)
     assert cb.output_bounds(np.int8(2), 5, np.array(3)) == cb.output_bounds(2, 5, 3)
-    assert cb.seed002_bounds(np.array(6), np.int64(3), np.array(2)) == (2, 3)
+    assert cb.stackexchange_bounds(np.array(6), np.int64(3), np.array(2)) == (2, 3)
     layer = cb.layers.Conv2D(np.array(3), np.int64(4), np.array(3), rng=rng)
     assert (layer.in_channels, layer.out_channels, layer.kernel_size) == (3, 4, (3, 3))
 
@@ -348,8 +348,8 @@ def test_x_shape_is_validated_by_name(call):
         call(None)
 
 
-def test_seed002_bounds_validate_by_name():
-    for fn, extra in ((cb.seed002_bounds, ()), (cb.seed002_bounds_corrected, (4,))):
+def test_stackexchange_bounds_validate_by_name():
+    for fn, extra in ((cb.stackexchange_bounds, ()), (cb.stackexchange_bounds_corrected, (4,))):
         with pytest.raises(ValueError, match="s must be at least 1; got 0"):
             fn(3, 2, 0, *extra)  # used to be a ZeroDivisionError
         with pytest.raises(ValueError, match="s must be at least 1; got -2"):
@@ -365,15 +365,15 @@ def test_seed002_bounds_validate_by_name():
         with pytest.raises(ValueError, match="f_r must be at least 1; got 0"):
             fn(3, 0, 1, *extra)
     with pytest.raises(ValueError, match="n_out must be at least 1; got 0"):
-        cb.seed002_bounds_corrected(3, 2, 1, 0)
+        cb.stackexchange_bounds_corrected(3, 2, 1, 0)
     with pytest.raises(TypeError, match="n_out must be an int; got '4'"):
-        cb.seed002_bounds_corrected(3, 2, 1, "4")
+        cb.stackexchange_bounds_corrected(3, 2, 1, "4")
 
 
-def test_seed002_published_bounds_are_exact_for_huge_ints():
+def test_stackexchange_published_bounds_are_exact_for_huge_ints():
     # integer floor division: the float formula would round (p − f_r)/s for p beyond 2**53
     p = 2**60 + 3
-    assert cb.seed002_bounds(p, 2, 2) == ((p - 2) // 2 + 1, (p - 1) // 2 + 1)
+    assert cb.stackexchange_bounds(p, 2, 2) == ((p - 2) // 2 + 1, (p - 1) // 2 + 1)
 
 
 # --------------------------------------------------------------------------- 7. h and tol

@@ -86,7 +86,7 @@ def test_backward_matches_finite_differences(backward, cfg, rng, margins):
     margins.below("db", cb.rel_error(db, nb), 1e-7)
 
 
-def test_seed000_worked_example(rng):
+def test_cs231n_worked_example(rng):
     """Seed 000: X (4,3,5,5), W (2,3,3,3), pad 1, stride 1 → Y (4,2,5,5);
     out[0,0,0,0] = sum(xpad[0, :, :3, :3] * w[0]) + b[0]."""
     x = rng.standard_normal((4, 3, 5, 5))
@@ -99,7 +99,7 @@ def test_seed000_worked_example(rng):
         assert np.isclose(out[0, 0, 0, 0], np.sum(xpad[0, :, :3, :3] * w[0]) + b[0])
 
 
-def test_seed000_x11_reaches_four_outputs(rng):
+def test_cs231n_x11_reaches_four_outputs(rng):
     """Seed 000 (1-based): x₁₁ of channel 1 reaches y₁₁, y₁₂, y₂₁, y₂₂ only, and
     ∂y₂₁/∂x₁₁ = w₁₂. Checked by perturbation: which outputs move when x[0,0,0,0] moves."""
     x = rng.standard_normal((1, 3, 5, 5))

@@ -88,17 +88,17 @@ def test_nb00_pad_forgets_padding():
     _fails(nb00.check_pad(lambda x, p: x), "wrong shape")
 
 
-def test_nb00_seed002_row_keeps_one_based_result():
+def test_nb00_stackexchange_row_keeps_one_based_result():
     # Converts the output and tap to 0-based but forgets that the row itself is 1-based too.
-    _fails(nb00.check_seed002_row(lambda i, r, s: (i - 1) * s + r), "expected 0, got 1")
+    _fails(nb00.check_stackexchange_row(lambda i, r, s: (i - 1) * s + r), "expected 0, got 1")
 
 
-def test_nb00_seed002_row_forgets_output_shift():
-    _fails(nb00.check_seed002_row(lambda i, r, s: i * s + r - 1), "stride 2", "expected 2, got 4")
+def test_nb00_stackexchange_row_forgets_output_shift():
+    _fails(nb00.check_stackexchange_row(lambda i, r, s: i * s + r - 1), "stride 2", "expected 2, got 4")
 
 
-def test_nb00_seed002_row_ignores_stride():
-    _fails(nb00.check_seed002_row(lambda i, r, s: (i - 1) + r - 1), "stride 2", "expected 2, got 1")
+def test_nb00_stackexchange_row_ignores_stride():
+    _fails(nb00.check_stackexchange_row(lambda i, r, s: (i - 1) + r - 1), "stride 2", "expected 2, got 1")
 
 
 # --------------------------------------------------------------------------- nb01
@@ -174,7 +174,7 @@ def test_nb02_one_output_forgets_bias():
     def wrong(xpad, w, b, n, f, i, j, s, d):
         return nb02.solution_one_output(xpad, w, np.zeros_like(b), n, f, i, j, s, d)
 
-    _fails(nb02.check_one_output(wrong), "seed 000")
+    _fails(nb02.check_one_output(wrong), "the CS231n post")
 
 
 def test_nb02_one_output_single_channel():
@@ -221,7 +221,7 @@ def test_nb02_forward_without_padding():
 
 def test_nb03_reached_forgets_padding():
     _fails(nb03.check_outputs_reached(lambda q, n, k, s, p: nb03.solution_outputs_reached(q, n + 2 * p, k, s, 0)),
-           "seed 000")
+           "the CS231n post")
 
 
 def test_nb03_reached_ignores_output_range():
@@ -243,7 +243,7 @@ def test_nb03_bounds_published_floor():
     def floor_bounds(q, n, k, s, p):
         return ((q + p - k + 1) // s, (q + p) // s)
 
-    text = _fails(nb03.check_bounds(floor_bounds), "seed 002's erratum")
+    text = _fails(nb03.check_bounds(floor_bounds), "the StackExchange question's erratum")
     assert "result[0]" in text
 
 
@@ -251,7 +251,7 @@ def test_nb03_bounds_without_clamping():
     def unclamped(q, n, k, s, p):
         return (-(-(q + p - k + 1) // s), (q + p) // s)
 
-    _fails(nb03.check_bounds(unclamped), "seed 000")
+    _fails(nb03.check_bounds(unclamped), "the CS231n post")
 
 
 def test_nb03_dx_1d_keeps_padding_ring():
@@ -318,7 +318,7 @@ def test_nb04_dw_averaged_over_batch():
     _fails(nb04.check_conv_dw(wrong), "batch 3")
 
 
-def test_nb04_dw_seed001_flipped():
+def test_nb04_dw_nptel_flipped():
     # Seed 001's true-convolution convention gives the rotated dw.
     def wrong(dout, x, ks, s, p, d):
         return nb04.solution_conv_dw(dout, x, ks, s, p, d)[:, :, ::-1, ::-1]

@@ -30,7 +30,7 @@ EXERCISES = [
     (nb07, "avgpool_backward"), (nb07, "windows_containing"),
     (nb08, "centred_difference"), (nb08, "relative_error"), (nb08, "difference_errors_cubic"),
     (nb08, "relu_kink_mask"), (nb08, "maxpool_safe_h"),
-    (nb10, "seed002_bounds"), (nb10, "output_size"), (nb10, "dw_batch"), (nb10, "seed003_backward"),
+    (nb10, "stackexchange_bounds"), (nb10, "output_size"), (nb10, "dw_batch"), (nb10, "im2col_post_backward"),
 ]
 
 
@@ -265,11 +265,11 @@ def test_nb08_wrong_answers():
 def test_nb10_wrong_answers():
     # the published floor (clamped, to be fair)
     def published(p, f_r, s, n_out):
-        lo, hi = cb.seed002_bounds(p, f_r, s)
+        lo, hi = cb.stackexchange_bounds(p, f_r, s)
         return (max(1, lo), min(n_out, hi))
-    _fails_with(nb10.check_seed002_bounds(published), "published floor also admits i = 2")
+    _fails_with(nb10.check_stackexchange_bounds(published), "published floor also admits i = 2")
     # the published formula, unclamped
-    _fails_with(nb10.check_seed002_bounds(lambda p, f_r, s, n_out: cb.seed002_bounds(p, f_r, s)), "clamp")
+    _fails_with(nb10.check_stackexchange_bounds(lambda p, f_r, s, n_out: cb.stackexchange_bounds(p, f_r, s)), "clamp")
     # ceil instead of floor
     _fails_with(nb10.check_output_size(
         lambda n, k, s, p, d=1: int(np.ceil((n + 2 * p - d * (k - 1) - 1) / s)) + 1), "ceil")
@@ -283,13 +283,13 @@ def test_nb10_wrong_answers():
         F, C = np.shape(w)[0], np.shape(x)[3]
         kh, kw = ker_shape
         w_rot = np.asarray(w).reshape(F, kh, kw, C)[:, ::-1, ::-1, :].reshape(F, -1)
-        wgrad, _ = nb10.solution_seed003_backward(dz, x, w, ker_shape, stride, padding)
-        _, dx = nb10.solution_seed003_backward(dz, x, w_rot, ker_shape, stride, padding)
+        wgrad, _ = nb10.solution_im2col_post_backward(dz, x, w, ker_shape, stride, padding)
+        _, dx = nb10.solution_im2col_post_backward(dz, x, w_rot, ker_shape, stride, padding)
         return wgrad, dx
-    _fails_with(nb10.check_seed003_backward(unrotated), "dx:", "non-symmetric")
+    _fails_with(nb10.check_im2col_post_backward(unrotated), "dx:", "non-symmetric")
 
 
-def test_nb10_seed003_solution_against_finite_differences(rng, margins):
+def test_nb10_im2col_post_solution_against_finite_differences(rng, margins):
     x = rng.normal(size=(2, 7, 6, 2))  # NHWC
     w = rng.normal(size=(3, 3 * 3 * 2))
     w_nchw = w.reshape(3, 3, 3, 2).transpose(0, 3, 1, 2)
@@ -298,7 +298,7 @@ def test_nb10_seed003_solution_against_finite_differences(rng, margins):
         return cb.conv2d_forward(x_nhwc.transpose(0, 3, 1, 2), w_nchw, np.zeros(3), 2, 1).transpose(0, 2, 3, 1)
 
     dz = rng.normal(size=forward(x).shape)
-    wgrad, dx = nb10.solution_seed003_backward(dz, x, w, (3, 3), 2, 1)
+    wgrad, dx = nb10.solution_im2col_post_backward(dz, x, w, (3, 3), 2, 1)
     # linear in x and in w: h = 0.5, rounding ≈ ε·S/h ≈ 2e-14 (docs/testing.md)
     margins.close("nb10 dx", dx, cb.numerical_gradient(forward, x, dz, h=0.5), rtol=1e-6, atol=1e-8)
 

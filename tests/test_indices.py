@@ -32,24 +32,24 @@ def test_outputs_reached_matches_perturbation():
                 assert set(range(lo, hi + 1)) == set(brute)
 
 
-def test_seed002_published_floor_is_wrong_for_s2_fr3_p6():
+def test_stackexchange_published_floor_is_wrong_for_s2_fr3_p6():
     # 1-based: 1 ≤ p − (i − 1)s ≤ f_r with s=2, f_r=3, p=6 admits i = 3 only
     admitted = [i for i in range(1, 10) if 1 <= 6 - (i - 1) * 2 <= 3]
     assert admitted == [3]
-    assert cb.seed002_bounds(6, 3, 2) == (2, 3)  # the floor also admits i = 2: wrong
-    assert cb.seed002_bounds_corrected(6, 3, 2, n_out=10) == (3, 3)
+    assert cb.stackexchange_bounds(6, 3, 2) == (2, 3)  # the floor also admits i = 2: wrong
+    assert cb.stackexchange_bounds_corrected(6, 3, 2, n_out=10) == (3, 3)
 
 
-def test_seed002_floor_names_an_output_when_there_is_none():
+def test_stackexchange_floor_names_an_output_when_there_is_none():
     # s = 3 > f_r = 2: input p = 3 falls between windows
     assert [i for i in range(1, 10) if 1 <= 3 - (i - 1) * 3 <= 2] == []
-    lo, hi = cb.seed002_bounds(3, 2, 3)
+    lo, hi = cb.stackexchange_bounds(3, 2, 3)
     assert lo <= hi  # the published bounds name an output
-    lo, hi = cb.seed002_bounds_corrected(3, 2, 3, n_out=3)
+    lo, hi = cb.stackexchange_bounds_corrected(3, 2, 3, n_out=3)
     assert lo > hi  # the corrected ones name none
 
 
-def test_seed002_corrected_bounds_match_brute_force():
+def test_stackexchange_corrected_bounds_match_brute_force():
     wrong = 0
     for h, f_r, s in itertools.product(range(1, 13), range(1, 5), range(1, 5)):
         if f_r > h:
@@ -57,9 +57,9 @@ def test_seed002_corrected_bounds_match_brute_force():
         n_out = (h - f_r) // s + 1
         for p in range(1, h + 1):
             brute = [i for i in range(1, n_out + 1) if 1 <= p - (i - 1) * s <= f_r]
-            lo, hi = cb.seed002_bounds_corrected(p, f_r, s, n_out)
+            lo, hi = cb.stackexchange_bounds_corrected(p, f_r, s, n_out)
             assert list(range(lo, hi + 1)) == brute, (h, f_r, s, p)
-            plo, phi = cb.seed002_bounds(p, f_r, s)
+            plo, phi = cb.stackexchange_bounds(p, f_r, s)
             wrong += list(range(plo, phi + 1)) != brute
     assert wrong > 0  # the published version does fail somewhere in this sweep
 

@@ -18,11 +18,11 @@ def brute_output_size(size, k, s, p, d):
     return count
 
 
-def test_seed000_output_size():
+def test_cs231n_output_size():
     assert cb.conv_output_size(5, 3, stride=1, padding=1) == 5  # (5 − 3 + 2·1)/1 + 1
 
 
-def test_seed001_output_volume():
+def test_nptel_output_volume():
     # 32×32×3 image, six 5×5×3 filters, stride 1, pad 0 → 28×28×6
     x = np.zeros((1, 3, 32, 32))
     w = np.zeros((6, 3, 5, 5))

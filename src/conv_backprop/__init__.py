@@ -19,8 +19,8 @@ from .indices import (
     conv2d_dx_by_indices,
     output_bounds,
     outputs_reached,
-    seed002_bounds,
-    seed002_bounds_corrected,
+    stackexchange_bounds,
+    stackexchange_bounds_corrected,
 )
 from .pool import (
     avgpool2d_backward,
@@ -68,6 +68,6 @@ __all__ = [
     "outputs_reached",
     "pool_routes",
     "rel_error",
-    "seed002_bounds",
-    "seed002_bounds_corrected",
+    "stackexchange_bounds",
+    "stackexchange_bounds_corrected",
 ]

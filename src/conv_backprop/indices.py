@@ -8,8 +8,11 @@ Along one axis, output ``i`` reads padded input ``i·s + a·d`` through kernel t
     i·s + a·d = q + p,   0 ≤ a < k,   0 ≤ i < n_out.
 
 For ``d = 1`` this solves to an interval, i ∈ [⌈(q + p − k + 1)/s⌉, ⌊(q + p)/s⌋] clamped to
-[0, n_out − 1]. The lower bound is a *ceiling*: seed 002 published a floor, which is wrong
-whenever ``s`` does not divide the numerator (see :func:`seed002_bounds`).
+[0, n_out − 1]. The lower bound is a *ceiling*: the StackExchange question "Backpropagation
+derivation for a convolutional layer" (Data Science Stack Exchange,
+https://datascience.stackexchange.com/questions/102089/backpropagation-derivation-for-a-convolutional-layer)
+published a floor, which is wrong whenever ``s`` does not divide the numerator (see
+:func:`stackexchange_bounds`).
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from .shapes import AxisGeometry
 __all__ = [
     "outputs_reached",
     "output_bounds",
-    "seed002_bounds",
-    "seed002_bounds_corrected",
+    "stackexchange_bounds",
+    "stackexchange_bounds_corrected",
     "conv2d_dx_by_indices",
 ]
 
@@ -75,33 +78,35 @@ def output_bounds(index, size, kernel_size, stride=1, padding=0, *, axis="height
     return max(0, lo), min(g.output_size - 1, hi)
 
 
-def seed002_bounds(p, f_r, s) -> tuple[int, int]:
-    """The bounds *as published* in seed 002 (1-based, no padding): an erratum, kept to show it.
+def stackexchange_bounds(p, f_r, s) -> tuple[int, int]:
+    """The bounds *as published* in the StackExchange question (1-based, no padding): an erratum.
+
+    Kept to show it (notebooks 03 and 10; the question is cited in the module docstring).
 
     ``i_lower = ⌊(p − f_r)/s + 1⌋``, ``i_upper = ⌊(p − 1)/s + 1⌋``. The lower bound should be
-    a ceiling, and neither is clamped to the valid outputs; use :func:`seed002_bounds_corrected`.
+    a ceiling, and neither is clamped to the valid outputs; use :func:`stackexchange_bounds_corrected`.
     ``p``, ``f_r`` and ``s`` are ints of at least 1.
     """
-    p, f_r, s = _seed002_args(p, f_r, s)
+    p, f_r, s = _stackexchange_args(p, f_r, s)
     # ⌊(p − f_r)/s + 1⌋ = ⌊(p − f_r)/s⌋ + 1, in exact integer arithmetic (no float rounding)
     return (p - f_r) // s + 1, (p - 1) // s + 1
 
 
-def _seed002_args(p, f_r, s, n_out=None):
-    """Seed 002's 1-based quantities: input row p, filter rows f_r, stride s (and n_out)."""
+def _stackexchange_args(p, f_r, s, n_out=None):
+    """The StackExchange question's 1-based quantities: input row p, filter rows f_r, stride s (and n_out)."""
     args = [as_int(p, "p", minimum=1), as_int(f_r, "f_r", minimum=1), as_int(s, "s", minimum=1)]
     if n_out is not None:
         args.append(as_int(n_out, "n_out", minimum=1))
     return args
 
 
-def seed002_bounds_corrected(p, f_r, s, n_out) -> tuple[int, int]:
-    """Seed 002's bounds corrected (1-based): solve ``1 ≤ p − (i − 1)·s ≤ f_r`` for integer i.
+def stackexchange_bounds_corrected(p, f_r, s, n_out) -> tuple[int, int]:
+    """The StackExchange question's bounds corrected (1-based): solve ``1 ≤ p − (i − 1)·s ≤ f_r`` for integer i.
 
     ``i_lower = max(1, ⌈(p − f_r)/s⌉ + 1)``, ``i_upper = min(n_out, ⌊(p − 1)/s⌋ + 1)``;
     ``i_lower > i_upper`` means input p reaches no output. All four are ints of at least 1.
     """
-    p, f_r, s, n_out = _seed002_args(p, f_r, s, n_out)
+    p, f_r, s, n_out = _stackexchange_args(p, f_r, s, n_out)
     lower = -((f_r - p) // s) + 1  # ceil((p − f_r)/s) + 1
     upper = (p - 1) // s + 1
     return max(1, lower), min(n_out, upper)

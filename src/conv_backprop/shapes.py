@@ -203,7 +203,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
 
     Derived in ``notebooks/01-shapes-and-sliding-windows.ipynb``.
 
-    >>> conv_output_size(5, 3, stride=1, padding=1)   # seed 000: (5 − 3 + 2·1)/1 + 1
+    >>> conv_output_size(5, 3, stride=1, padding=1)   # the CS231n post: (5 − 3 + 2·1)/1 + 1
     5
     """
     args = dict(size=size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)

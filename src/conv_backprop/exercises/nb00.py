@@ -15,8 +15,8 @@ __all__ = [
     "check_padded_shape",
     "solution_pad",
     "check_pad",
-    "solution_seed002_row",
-    "check_seed002_row",
+    "solution_stackexchange_row",
+    "check_stackexchange_row",
 ]
 
 
@@ -41,7 +41,7 @@ def _reference_padded_shape(x_shape, padding):
 def check_padded_shape(learner) -> CheckReport:
     """Check ``learner(x_shape, padding) -> (N, C, H_pad, W_pad)`` on hidden cases."""
     cases = [
-        Case("seed 000: x (4, 3, 5, 5), padding 1", ((4, 3, 5, 5), 1)),
+        Case("the CS231n post: x (4, 3, 5, 5), padding 1", ((4, 3, 5, 5), 1)),
         Case("no padding leaves the shape alone", ((2, 1, 7, 6), 0)),
         Case("non-square input (1, 2, 3, 8), padding 2", ((1, 2, 3, 8), 2)),
         Case("batch and channels are never padded: (5, 4, 1, 1), padding 3", ((5, 4, 1, 1), 3)),
@@ -81,19 +81,19 @@ def check_pad(learner) -> CheckReport:
 # --------------------------------------------------------------------------- exercise 3
 
 
-def solution_seed002_row(i, r, stride):
-    """0-based row of x read by seed 002's output row ``i`` at kernel row ``r`` (both 1-based).
+def solution_stackexchange_row(i, r, stride):
+    """0-based row of x read by the StackExchange question's output row ``i`` at kernel row ``r`` (both 1-based).
 
-    Seed 002 (no padding) reads 1-based input row ``(i-1)·s + r``. With our 0-based output row
+    The StackExchange question (no padding) reads 1-based input row ``(i-1)·s + r``. With our 0-based output row
     ``i - 1`` and tap ``a = r - 1`` we read row ``(i-1)·s + (r-1)``: one less. Taught in
-    notebooks/00-start-here.ipynb ("Translate the seeds into this notation").
+    notebooks/00-start-here.ipynb ("Translate the sources into this notation").
     """
     i0, a = i - 1, r - 1          # their 1-based indices → our 0-based ones
     return i0 * stride + a        # our formula: output row i0 reads row i0·s + a
 
 
-def _reference_seed002_row(i, r, stride):
-    # Independent of the solution: build seed 002's 1-based index table literally, then find the
+def _reference_stackexchange_row(i, r, stride):
+    # Independent of the solution: build the StackExchange question's 1-based index table literally, then find the
     # 0-based position of that row by searching a labelled 0-based axis.
     one_based_row = (i - 1) * stride + r
     labels = list(range(1, one_based_row + 5))   # labels[k] is the 1-based name of 0-based row k
@@ -101,8 +101,8 @@ def _reference_seed002_row(i, r, stride):
 
 
 @checker
-def check_seed002_row(learner) -> CheckReport:
-    """Check ``learner(i, r, stride) -> 0-based row`` for 1-based seed-002 indices on hidden cases."""
+def check_stackexchange_row(learner) -> CheckReport:
+    """Check ``learner(i, r, stride) -> 0-based row`` for the StackExchange question's 1-based indices on hidden cases."""
     cases = [
         Case("the very first tap: i=1, r=1, stride 1 (row 0 in 0-based code)", (1, 1, 1)),
         Case("i=1, r=3, stride 1: the last tap of the first window", (1, 3, 1)),
@@ -111,4 +111,4 @@ def check_seed002_row(learner) -> CheckReport:
         Case("i=4, r=3, stride 3 (stride equals the kernel size)", (4, 3, 3)),
         Case("i=2, r=5, stride 1 (a 5-row kernel)", (2, 5, 1)),
     ]
-    return check_function("seed 002's row, in 0-based code", learner, _reference_seed002_row, cases)
+    return check_function("the StackExchange question's row, in 0-based code", learner, _reference_stackexchange_row, cases)

@@ -22,8 +22,8 @@ __all__ = [
 # Hidden settings (size, kernel_size, stride, padding, dilation) shared by the checkers: each
 # one is a trap for a common mistake.
 _SETTINGS = [
-    ("seed 000: size 5, kernel 3, stride 1, padding 1", (5, 3, 1, 1, 1)),
-    ("seed 001: size 32, kernel 5, stride 1, padding 0", (32, 5, 1, 0, 1)),
+    ("the CS231n post: size 5, kernel 3, stride 1, padding 1", (5, 3, 1, 1, 1)),
+    ("the NPTEL slides: size 32, kernel 5, stride 1, padding 0", (32, 5, 1, 0, 1)),
     ("stride 2 with an odd leftover: size 8, kernel 3, stride 2 (floor drops a row)", (8, 3, 2, 0, 1)),
     ("stride 3 larger than the kernel: size 10, kernel 2, stride 3, padding 1", (10, 2, 3, 1, 1)),
     ("dilation 2: size 9, kernel 3, stride 1, padding 0 (extent 5)", (9, 3, 1, 0, 2)),

@@ -51,8 +51,8 @@ def _ref_output_shape(x_shape, w_shape, stride, padding, dilation):
 def check_output_shape(learner) -> CheckReport:
     """Check ``learner(x_shape, w_shape, stride, padding, dilation) -> (N, F, H_out, W_out)``."""
     cases = [
-        Case("seed 000: x (4, 3, 5, 5), w (2, 3, 3, 3), stride 1, padding 1", ((4, 3, 5, 5), (2, 3, 3, 3), 1, 1, 1)),
-        Case("seed 001 in NCHW: x (1, 3, 32, 32), w (6, 3, 5, 5), stride 1, padding 0",
+        Case("the CS231n post: x (4, 3, 5, 5), w (2, 3, 3, 3), stride 1, padding 1", ((4, 3, 5, 5), (2, 3, 3, 3), 1, 1, 1)),
+        Case("the NPTEL slides in NCHW: x (1, 3, 32, 32), w (6, 3, 5, 5), stride 1, padding 0",
              ((1, 3, 32, 32), (6, 3, 5, 5), 1, 0, 1)),
         Case("non-square kernel (2, 1, 3, 2) on x (2, 1, 6, 8), stride 2 (the floor drops a row)",
              ((2, 1, 6, 8), (2, 1, 3, 2), 2, 0, 1)),
@@ -92,7 +92,7 @@ def check_one_output(learner) -> CheckReport:
         return Case(desc, (xpad, w, b, n, f, i, j, stride, dilation))
 
     cases = [
-        case("seed 000's out[0, 0, 0, 0]: xpad (4, 3, 7, 7), w (2, 3, 3, 3)", 1, (4, 3, 7, 7), (2, 3, 3, 3), 0, 0, 0, 0, 1, 1),
+        case("the CS231n post's out[0, 0, 0, 0]: xpad (4, 3, 7, 7), w (2, 3, 3, 3)", 1, (4, 3, 7, 7), (2, 3, 3, 3), 0, 0, 0, 0, 1, 1),
         case("an inner output out[2, 1, 3, 1]", 2, (4, 3, 7, 7), (2, 3, 3, 3), 2, 1, 3, 1, 1, 1),
         case("stride 2: out[0, 0, 1, 2] starts at row 2, column 4", 3, (1, 2, 7, 9), (1, 2, 3, 3), 0, 0, 1, 2, 2, 1),
         case("non-square kernel 2×3, several channels, out[1, 2, 2, 0]", 4, (2, 3, 5, 6), (3, 3, 2, 3), 1, 2, 2, 0, 1, 1),
@@ -179,7 +179,7 @@ def check_conv_forward(learner) -> CheckReport:
         return Case(desc, (x, w, b, stride, padding, dilation))
 
     cases = [
-        case("seed 000 shapes: x (4, 3, 5, 5), w (2, 3, 3, 3), padding 1", 10, (4, 3, 5, 5), (2, 3, 3, 3), 1, 1, 1),
+        case("the CS231n post shapes: x (4, 3, 5, 5), w (2, 3, 3, 3), padding 1", 10, (4, 3, 5, 5), (2, 3, 3, 3), 1, 1, 1),
         case("stride 2 on an even size (the floor drops a row): x (1, 2, 6, 6), w (3, 2, 3, 3)", 11,
              (1, 2, 6, 6), (3, 2, 3, 3), 2, 0, 1),
         case("non-square kernel 2×3 and input 5×7, batch 2", 12, (2, 2, 5, 7), (2, 2, 2, 3), 1, 0, 1),

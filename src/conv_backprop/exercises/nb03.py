@@ -25,9 +25,9 @@ __all__ = [
 
 # (description, (q, size, kernel_size, stride, padding)): each a trap for one mistake.
 _ONE_AXIS = [
-    ("seed 000: q=0, size 5, kernel 3, stride 1, padding 1 (reaches outputs 0 and 1)", (0, 5, 3, 1, 1)),
+    ("the CS231n post: q=0, size 5, kernel 3, stride 1, padding 1 (reaches outputs 0 and 1)", (0, 5, 3, 1, 1)),
     ("a middle row: q=2, size 5, kernel 3, stride 1, padding 1", (2, 5, 3, 1, 1)),
-    ("seed 002's erratum in 0-based form: q=5, size 9, kernel 3, stride 2 (only output 2)", (5, 9, 3, 2, 0)),
+    ("the StackExchange question's erratum in 0-based form: q=5, size 9, kernel 3, stride 2 (only output 2)", (5, 9, 3, 2, 0)),
     ("stride larger than the kernel: q=2, size 9, kernel 2, stride 3 (falls between windows)", (2, 9, 2, 3, 0)),
     ("a dropped last row: q=7, size 8, kernel 3, stride 2 (the floor dropped its window)", (7, 8, 3, 2, 0)),
     ("the last row with padding 2, stride 2: q=6, size 7, kernel 3", (6, 7, 3, 2, 2)),
@@ -138,7 +138,7 @@ def check_dx_1d(learner) -> CheckReport:
         return Case(desc, (rng.standard_normal(n_out), rng.standard_normal(k), x_size, stride, padding))
 
     cases = [
-        case("x 5, kernel 3, stride 1, padding 1 (seed 000's rows)", 5, 3, 1, 1),
+        case("x 5, kernel 3, stride 1, padding 1 (the CS231n post's rows)", 5, 3, 1, 1),
         case("x 9, kernel 3, stride 2: every other input is shared by two windows", 9, 3, 2, 0),
         case("x 8, kernel 3, stride 2: the last input is never read (gradient 0)", 8, 3, 2, 0),
         case("x 9, kernel 2, stride 3: inputs between windows get 0", 9, 2, 3, 0),
@@ -193,7 +193,7 @@ def check_conv_dx(learner) -> CheckReport:
         return Case(desc, (dout, x, w, stride, padding, dilation))
 
     cases = [
-        case("seed 000 shapes: x (4, 3, 5, 5), w (2, 3, 3, 3), padding 1", (4, 3, 5, 5), (2, 3, 3, 3), 1, 1, 1),
+        case("the CS231n post shapes: x (4, 3, 5, 5), w (2, 3, 3, 3), padding 1", (4, 3, 5, 5), (2, 3, 3, 3), 1, 1, 1),
         case("stride 2, odd leftover (last row and column never read)", (1, 2, 6, 6), (2, 2, 3, 3), 2, 0, 1),
         case("stride 3 > kernel 2: some inputs touch no output", (2, 1, 8, 8), (1, 1, 2, 2), 3, 0, 1),
         case("non-square kernel 3×2 on a 5×7 input, padding 1", (1, 2, 5, 7), (3, 2, 3, 2), 1, 1, 1),

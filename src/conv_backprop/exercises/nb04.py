@@ -35,7 +35,7 @@ def _problem(rng, x_shape, w_shape, stride, padding, dilation):
 
 # (description, x_shape, w_shape, stride, padding, dilation)
 _SETTINGS = [
-    ("seed 000 shapes: x (4, 3, 5, 5), w (2, 3, 3, 3), padding 1", (4, 3, 5, 5), (2, 3, 3, 3), 1, 1, 1),
+    ("the CS231n post shapes: x (4, 3, 5, 5), w (2, 3, 3, 3), padding 1", (4, 3, 5, 5), (2, 3, 3, 3), 1, 1, 1),
     ("batch 3, stride 2 with a dropped row and column", (3, 2, 6, 6), (2, 2, 3, 3), 2, 0, 1),
     ("non-square kernel 2×3, 4 filters, padding 2", (2, 1, 5, 6), (4, 1, 2, 3), 1, 2, 1),
     ("dilation 2 and stride 2, padding 1", (2, 2, 7, 7), (3, 2, 3, 3), 2, 1, 2),
@@ -56,7 +56,7 @@ def check_db(learner) -> CheckReport:
     """Check ``learner(dout) -> db``."""
     rng = np.random.default_rng(5)
     cases = [
-        Case("dout (4, 2, 5, 5) as in seed 000", (rng.standard_normal((4, 2, 5, 5)),)),
+        Case("dout (4, 2, 5, 5) as in the CS231n post", (rng.standard_normal((4, 2, 5, 5)),)),
         Case("batch 3, 5 filters, non-square 2×4 output (sum over the batch, not the mean)",
              (rng.standard_normal((3, 5, 2, 4)),)),
         Case("one item, one filter, a 1×1 output", (rng.standard_normal((1, 1, 1, 1)),)),

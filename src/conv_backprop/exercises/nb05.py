@@ -137,7 +137,7 @@ def check_flipped_input(learner) -> CheckReport:
         return Case(desc, (rng.normal(size=(x_shape[0], F, Ho, Wo)), x_shape, k, s, p))
 
     cases = [
-        case("stride 1, no padding (seed 001's case)", (1, 1, 5, 5), 1, 3, 1, 0),
+        case("stride 1, no padding (the NPTEL slides's case)", (1, 1, 5, 5), 1, 3, 1, 0),
         case("stride 1, padding 1", (1, 1, 5, 5), 1, 3, 1, 1),
         case("stride 2, 5×5 input (no unused rows)", (1, 1, 5, 5), 1, 3, 2, 0),
         case("stride 2, 6×6 input: the last row is never reached", (1, 1, 6, 6), 1, 3, 2, 0),

@@ -183,7 +183,7 @@ def check_conv_backward_matmul(learner) -> CheckReport:
 
     cases = [
         case("one channel, stride 1", (1, 1, 5, 5), (1, 1, 3, 3), 1, 0),
-        case("3 channels, 2 filters, padding 1 (seed 000's layer, smaller batch)", (2, 3, 5, 5), (2, 3, 3, 3), 1, 1),
+        case("3 channels, 2 filters, padding 1 (the CS231n post's layer, smaller batch)", (2, 3, 5, 5), (2, 3, 3, 3), 1, 1),
         case("stride 2 on 6×6: a dropped row", (1, 2, 6, 6), (3, 2, 3, 3), 2, 0),
         case("non-square 2×3 kernel, stride (1, 2), padding (1, 1)", (2, 2, 5, 7), (2, 2, 2, 3), (1, 2), (1, 1)),
         case("batch 3, stride 3, padding 2", (3, 1, 7, 6), (2, 1, 3, 2), 3, 2),

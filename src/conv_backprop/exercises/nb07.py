@@ -191,7 +191,7 @@ def check_avgpool_backward(learner) -> CheckReport:
         return Case(desc, (rng.normal(size=(shape[0], shape[1], Ho, Wo)), rng.normal(size=shape), k, s, p))
 
     cases = [
-        case("2×2 windows, stride 2 (seed 001's K×K case)", (1, 1, 4, 4), 2, 2, 0),
+        case("2×2 windows, stride 2 (the NPTEL slides's K×K case)", (1, 1, 4, 4), 2, 2, 0),
         case("overlapping 3×3 windows, stride 1", (1, 1, 5, 5), 3, 1, 0),
         case("stride 2 on a 5×5 input: the last row is never pooled", (1, 1, 5, 5), 2, 2, 0),
         case("padding 1 with 3×3 windows: zeros count in the divisor", (1, 1, 4, 4), 3, 2, 1),

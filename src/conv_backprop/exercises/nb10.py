@@ -10,27 +10,27 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv as _conv
-from ..indices import seed002_bounds_corrected as _bounds_corrected
+from ..indices import stackexchange_bounds_corrected as _bounds_corrected
 from ..shapes import conv_output_size as _conv_output_size
 from .checking import Case, CheckReport, check_function, checker
 
 __all__ = [
-    "solution_seed002_bounds",
-    "check_seed002_bounds",
+    "solution_stackexchange_bounds",
+    "check_stackexchange_bounds",
     "solution_output_size",
     "check_output_size",
     "solution_dw_batch",
     "check_dw_batch",
-    "solution_seed003_backward",
-    "check_seed003_backward",
+    "solution_im2col_post_backward",
+    "check_im2col_post_backward",
 ]
 
 
 # --------------------------------------------------------------------------- exercise 1
 
 
-def solution_seed002_bounds(p, f_r, s, n_out):
-    """Seed 002's bounds, corrected (1-based, no padding): the outputs ``i`` that input row ``p``
+def solution_stackexchange_bounds(p, f_r, s, n_out):
+    """The StackExchange question's bounds, corrected (1-based, no padding): the outputs ``i`` that input row ``p``
     reaches satisfy ``1 ≤ p − (i − 1)·s ≤ f_r`` and ``1 ≤ i ≤ n_out``.
 
     Returns ``(i_lower, i_upper)`` with ``i_lower = max(1, ⌈(p − f_r)/s⌉ + 1)`` and
@@ -43,7 +43,7 @@ def solution_seed002_bounds(p, f_r, s, n_out):
 
 
 @checker
-def check_seed002_bounds(learner) -> CheckReport:
+def check_stackexchange_bounds(learner) -> CheckReport:
     """Check ``learner(p, f_r, s, n_out) -> (i_lower, i_upper)`` against the corrected bounds."""
     cases = [
         Case("s = 1: floor and ceiling agree", (3, 3, 1, 5)),
@@ -53,7 +53,7 @@ def check_seed002_bounds(learner) -> CheckReport:
         Case("s = 2, f_r = 3, p = 9 with n_out = 4: clamp to i ≤ n_out", (9, 3, 2, 4)),
         Case("s = 3, f_r = 5, p = 7", (7, 5, 3, 4)),
     ]
-    return check_function("Exercise 1: seed 002's bounds, corrected", learner, _bounds_corrected, cases)
+    return check_function("Exercise 1: the StackExchange question's bounds, corrected", learner, _bounds_corrected, cases)
 
 
 # --------------------------------------------------------------------------- exercise 2
@@ -71,8 +71,8 @@ def solution_output_size(size, kernel_size, stride, padding, dilation=1):
 def check_output_size(learner) -> CheckReport:
     """Check ``learner(size, kernel_size, stride, padding, dilation) -> int``."""
     cases = [
-        Case("seed 000: (5 − 3 + 2·1)/1 + 1 = 5", (5, 3, 1, 1)),
-        Case("seed 001: 32 with a 5×5 filter → 28", (32, 5, 1, 0)),
+        Case("the CS231n post: (5 − 3 + 2·1)/1 + 1 = 5", (5, 3, 1, 1)),
+        Case("the NPTEL slides: 32 with a 5×5 filter → 28", (32, 5, 1, 0)),
         Case("stride 2 that does not divide: ⌊3/2⌋ + 1 (ceil would say 3)", (6, 3, 2, 0)),
         Case("stride 3, padding 1", (7, 3, 3, 1)),
         Case("dilation 2: the kernel spans 5", (9, 3, 1, 0, 2)),
@@ -117,7 +117,7 @@ def check_dw_batch(learner) -> CheckReport:
 
     cases = [
         case("batch 1 (sum and mean agree here)", (1, 1, 5, 5), (1, 1, 3, 3), 1, 0),
-        case("batch 4, seed 000's layer (3 channels, 2 filters, padding 1)", (4, 3, 5, 5), (2, 3, 3, 3), 1, 1),
+        case("batch 4, the CS231n post's layer (3 channels, 2 filters, padding 1)", (4, 3, 5, 5), (2, 3, 3, 3), 1, 1),
         case("batch 3, stride 2 on 6×6", (3, 2, 6, 6), (2, 2, 3, 3), 2, 0),
         case("batch 2, non-square kernel, stride (1, 2), padding (1, 0)", (2, 2, 5, 7), (3, 2, 2, 3), (1, 2), (1, 0)),
     ]
@@ -131,8 +131,8 @@ def check_dw_batch(learner) -> CheckReport:
 # --------------------------------------------------------------------------- exercise 4
 
 
-def solution_seed003_backward(dz, x, w, ker_shape, stride, padding):
-    """Seed 003's backward pass with every erratum fixed, in its own NHWC layout.
+def solution_im2col_post_backward(dz, x, w, ker_shape, stride, padding):
+    """The im2col post's backward pass with every erratum fixed, in its own NHWC layout.
 
     dz (B, H_out, W_out, F), x (B, H, W, C) unpadded, w (F, kh·kw·C) with each row ordered
     (a, b, c). Returns ``(wgrad (F, kh·kw·C), dx (B, H, W, C))``. Requires ``padding ≤ k − 1``.
@@ -161,7 +161,7 @@ def solution_seed003_backward(dz, x, w, ker_shape, stride, padding):
     return wgrad.reshape(F, -1), dx
 
 
-def _seed003_reference(dz, x, w, ker_shape, stride, padding):
+def _im2col_post_reference(dz, x, w, ker_shape, stride, padding):
     kh, kw = ker_shape
     F, C = w.shape[0], x.shape[3]
     w_nchw = w.reshape(F, kh, kw, C).transpose(0, 3, 1, 2)
@@ -171,7 +171,7 @@ def _seed003_reference(dz, x, w, ker_shape, stride, padding):
 
 
 @checker
-def check_seed003_backward(learner) -> CheckReport:
+def check_im2col_post_backward(learner) -> CheckReport:
     """Check ``learner(dz, x, w, ker_shape, stride, padding) -> (wgrad, dx)`` in NHWC."""
     rng = np.random.default_rng(1002)
 
@@ -188,5 +188,5 @@ def check_seed003_backward(learner) -> CheckReport:
         case("non-square 2×3 kernel, stride 2", 1, 6, 7, 2, 2, 2, 3, 2, 0),
         case("batch 3, stride 3, padding 2", 3, 8, 8, 1, 2, 3, 3, 3, 2),
     ]
-    return check_function("Exercise 4: seed 003's backward pass, fixed", learner, _seed003_reference,
+    return check_function("Exercise 4: the im2col post's backward pass, fixed", learner, _im2col_post_reference,
                           cases, names=("wgrad", "dx"))
