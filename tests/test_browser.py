@@ -186,3 +186,29 @@ def test_clicking_a_cell_highlights_what_the_maths_says(lab, browser, notebook):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     root.screenshot(path=str(ARTIFACTS / f"{notebook.stem}-clicked.png"))
     page.close()
+
+
+def test_an_explorer_works_in_notebook_7(tmp_path, browser):
+    """The same explorer in Notebook 7: run the notebook, click a cell, the read-out follows."""
+    notebook = EXPLORER_NOTEBOOKS[0]
+    shutil.copy(notebook, tmp_path / notebook.name)
+    _, explorer = _explorer_call(notebook)
+    with labserver.running_lab(tmp_path, app="notebook") as (base, token):
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.goto(f"{base}/notebooks/{notebook.name}?token={token}", wait_until="domcontentloaded")
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+        page.wait_for_function("() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel",
+                               timeout=60_000)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_timeout(1000)
+        _wait_idle(page)
+        root = page.locator(".cb-scene").first
+        root.wait_for(timeout=30_000)
+        root.scroll_into_view_if_needed()
+        key = next(k for k, v in explorer.scene.select.items() if v != explorer.scene.view)
+        root.locator(f'rect.cb-cell[data-key="{key}"]').click()
+        view = explorer.scene.views[explorer.scene.select[key]]
+        assert root.locator(".cb-readout").inner_text().strip() == view.readout.strip()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        root.screenshot(path=str(ARTIFACTS / "notebook7-clicked.png"))
+        page.close()

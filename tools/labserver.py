@@ -34,7 +34,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_lab(root: Path, *, startup_s: float = 60):
+def running_lab(root: Path, *, startup_s: float = 60, app: str = "jupyterlab"):
+    """``app`` is ``"jupyterlab"`` or ``"notebook"`` (Notebook 7, the classic-looking front end
+    built on JupyterLab's components)."""
     root = Path(root)
     port, token = free_port(), secrets.token_hex(16)
     settings = root / "app-settings"
@@ -44,13 +46,14 @@ def running_lab(root: Path, *, startup_s: float = 60):
         "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
     }))
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"))
-    cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-        f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={root / 'workspaces'}",
-        f"--LabApp.app_settings_dir={settings}",
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
+    cmd = [sys.executable, "-m", app, "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    if app == "jupyterlab":
+        cmd += ["--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={root / 'workspaces'}",
+                f"--LabApp.app_settings_dir={settings}",
+                "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    else:
+        cmd += ["--JupyterNotebookApp.expose_app_in_browser=True"]
     log_path = root / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
