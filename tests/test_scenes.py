@@ -242,3 +242,31 @@ def test_saved_notebooks_carry_the_current_front_end():
                 seen += 1
                 assert model["state"]["_esm"] == current, f"{path.name}: stale explorer module; run make notebooks"
     assert seen >= 7, "the notebooks of 01-07 should each save one explorer"
+
+
+def test_a_grid_may_carry_a_heat_map():
+    sc = Scene()
+    sc.grid("h", "heat", (1, 3), roles="gradient", faces=[["#FFFFFF", None, "#C08060"]])
+    assert sc.to_json()["grids"][0]["faces"] == [["#FFFFFF", None, "#C08060"]]
+    fig = draw_scene(sc)
+    faces = [p.get_facecolor() for p in fig.axes[0].patches]
+    assert faces[0][:3] == (1.0, 1.0, 1.0) and faces[0] != faces[1] != faces[2]
+    with pytest.raises(ValueError, match="faces must be 1 rows of 3"):
+        Scene().grid("h", "heat", (1, 3), faces=[["#FFFFFF"]])
+
+
+def test_im2col_counts_are_a_heat_map_darker_where_more_windows_overlap():
+    from conv_backprop.scenes import build_im2col
+
+    sc, base, _ = build_im2col(C=1, H=6, W=6, HH=3, WW=3, stride=1, padding=1)
+    grid = next(g for g in sc.grids if g.id == "count")
+    counts = np.asarray(base["counts"])
+    lightness = {}
+    for (r, c), n in np.ndenumerate(counts):
+        face = grid.faces[r][c]
+        if n >= 2:
+            lightness.setdefault(int(n), set()).add(sum(int(face[k:k + 2], 16) for k in (1, 3, 5)))
+    levels = sorted(lightness)
+    assert len(levels) >= 2 and all(len(v) == 1 for v in lightness.values())
+    shade = {n: next(iter(v)) for n, v in lightness.items()}
+    assert all(shade[a] > shade[b] for a, b in zip(levels, levels[1:]))  # more overlap, darker

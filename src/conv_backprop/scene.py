@@ -9,7 +9,8 @@ plain data, serialisable to JSON, and testable on its own.
 A scene holds
 
 * **grids**: a title, a shape, an origin in cell units (row 0 on top), one role per cell from
-  the course's role table (:data:`conv_backprop.drawing.ROLE_STYLES`) and one text per cell;
+  the course's role table (:data:`conv_backprop.drawing.ROLE_STYLES`), one text per cell, and
+  optionally a face colour per cell (a heat map; shown while the cell is in its own role);
 * **views**: what one selection shows. A view lists the cells it re-colours (``cells``) and
   re-labels (``texts``), the windows it outlines, the arrows it draws, the read-out text (the
   formula with numbers, the dot product, dx term by term) and ``state``, the numbers behind it
@@ -71,6 +72,7 @@ class SceneGrid:
     row_labels: list = None
     col_labels: list = None
     label: str = ""  # what one cell is, for screen readers: "padded input", "dout", …
+    faces: list = None  # optional face colour per cell (a heat map), None to use the role's
 
     def __post_init__(self):
         rows, cols = (int(v) for v in self.shape)
@@ -90,6 +92,8 @@ class SceneGrid:
         for row in self.roles:
             for role in row:
                 _check_role(role, f"grid {self.id!r}")
+        if self.faces is not None and (len(self.faces) != rows or any(len(row) != cols for row in self.faces)):
+            raise ValueError(f"grid {self.id!r}: faces must be {rows} rows of {cols}")
 
     def to_json(self) -> dict:
         return {
@@ -98,6 +102,7 @@ class SceneGrid:
             "texts": [[str(t) for t in row] for row in self.texts],
             "row_labels": [str(v) for v in self.row_labels],
             "col_labels": [str(v) for v in self.col_labels], "label": self.label or self.title,
+            **({"faces": self.faces} if self.faces is not None else {}),
         }
 
 

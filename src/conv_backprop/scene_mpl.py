@@ -66,7 +66,10 @@ def draw_scene(scene: Scene, view: str | None = None, *, legend: bool = True) ->
             ax.text(ox - 0.45, oy + r + 0.5, g.row_labels[r], ha="center", va="center", fontsize=9, color="#333333")
         for r in range(R):
             for c in range(C):
-                ax.add_patch(Rectangle((ox + c, oy + r), 1, 1, **_style(roles[g.id][r][c], table)))
+                style = _style(roles[g.id][r][c], table)
+                if g.faces is not None and g.faces[r][c] and roles[g.id][r][c] == g.roles[r][c]:
+                    style["facecolor"] = g.faces[r][c]  # a heat map, while the cell is in its own role
+                ax.add_patch(Rectangle((ox + c, oy + r), 1, 1, **style))
                 if texts[g.id][r][c]:
                     t = texts[g.id][r][c]
                     ax.text(ox + c + 0.5, oy + r + 0.5, t, ha="center", va="center", fontsize=8 if "\n" in t else 10,

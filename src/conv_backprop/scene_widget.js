@@ -94,7 +94,7 @@ function render({ model, el: root }) {
 
   function styleCell(c, role) {
     const s = scene.roles[role];
-    c.rect.setAttribute("fill", s.face);
+    c.rect.setAttribute("fill", role === c.role && c.face ? c.face : s.face);
     c.rect.setAttribute("stroke", s.edge);
     c.rect.setAttribute("stroke-width", s.lw);
     c.rect.setAttribute("stroke-dasharray", dashes(s.ls, s.lw));
@@ -166,7 +166,7 @@ function render({ model, el: root }) {
           const role = g.roles[r][c], st = scene.roles[role];
           const pick = key in scene.select ? " cb-selectable" : "";
           parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" class="cb-cell${pick}" data-key="${esc(key)}" ` +
-            `data-role="${role}" fill="${st.face}" stroke="${st.edge}" stroke-width="${st.lw}" stroke-dasharray="${dashes(st.ls, st.lw)}"/>`);
+            `data-role="${role}" fill="${(g.faces && g.faces[r][c]) || st.face}" stroke="${st.edge}" stroke-width="${st.lw}" stroke-dasharray="${dashes(st.ls, st.lw)}"/>`);
           if (st.hatch) parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" class="cb-hatch" fill="${hatchFill[role]}"/>`);
           if (g.texts[r][c] !== "") parts.push(textMarkup(x + CELL / 2, y + CELL / 2, g.texts[r][c]));
         }
@@ -183,7 +183,8 @@ function render({ model, el: root }) {
       if (hatch) next = hatch.nextElementSibling;
       const text = next && next.tagName === "text" && next.classList.contains("cb-text") ? next : null;
       cells[rect.dataset.key] = { rect, hatch, text, x: +rect.getAttribute("x"), y: +rect.getAttribute("y"),
-        role: grids[g].roles[+r][+c], label: grids[g].texts[+r][+c] };
+        role: grids[g].roles[+r][+c], label: grids[g].texts[+r][+c],
+        face: grids[g].faces ? grids[g].faces[+r][+c] : null };
     }
     const pick = (ev) => {
       const key = ev.target.dataset && ev.target.dataset.key;

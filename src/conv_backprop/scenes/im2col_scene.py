@@ -38,6 +38,28 @@ def _span(name: str, lo: int, hi: int) -> str:
     return f"{name} {lo}" if hi - lo == 1 else f"{name}s {lo}…{hi - 1}"
 
 
+def _heat(counts) -> list:
+    """A heat map of the overlap counts: white for 1, the gradient colour's tint growing darker
+    with the count (0 keeps its hatched role; the numbers stay black and readable)."""
+    from ..style import TINTS
+
+    top = int(counts.max())
+    lo = np.array([255, 255, 255], dtype=float)
+    hi = np.array([int(TINTS["gradient"][k:k + 2], 16) for k in (1, 3, 5)], dtype=float) * 0.85
+    faces = []
+    for row in counts:
+        out = []
+        for n in row:
+            if n <= 1 or top <= 1:
+                out.append(None)
+                continue
+            t = (n - 1) / (top - 1)
+            r, g, b = (lo + (hi - lo) * (0.35 + 0.65 * t)).round().astype(int)
+            out.append(f"#{r:02X}{g:02X}{b:02X}")
+        faces.append(out)
+    return faces
+
+
 def _col2im_line(counts) -> str:
     """The note's sentence on col2im for these overlap counts."""
     lo, hi = int(counts.min()), int(counts.max())
@@ -111,7 +133,7 @@ def im2col_scene(C, H, W, HH, WW, stride, padding, seed=4, interval=700):
         "highlight": "the selected patch / column (thick edge)",
         "unused": "count 0: in no window (hatched xx)",
         "blank": "count 1: in one window",
-        "gradient": "count ≥ 2: col2im adds several columns here",
+        "gradient": "count ≥ 2: col2im adds several columns here (darker: more)",
     })
     roles = padded_roles(H, W, p, p)
     for ch in range(C):
@@ -137,7 +159,8 @@ def im2col_scene(C, H, W, HH, WW, stride, padding, seed=4, interval=700):
                 label="entry of cols: its column is a patch")
     sc.grid("count", "col2im(ones)" if W >= 4 else "count", (H, W), origin=(0, cx),
             roles=[["unused" if n == 0 else "blank" if n == 1 else "gradient" for n in row] for row in counts],
-            texts=[[format_number(n) for n in row] for row in counts], label="overlap count")
+            texts=[[format_number(n) for n in row] for row in counts], label="overlap count",
+            faces=_heat(counts))
     sc.note = "\n".join([
         f"x: (1, {C}, {H}, {W}), kernel {HH}×{WW}, stride {s}, padding {p} → {Ho}×{Wo} = {ncol} windows, "
         f"so cols = im2col(x) has {ncol} column{'s' if ncol > 1 else ''} of C·HH·WW = {nrow} "
