@@ -49,6 +49,11 @@ def check_int(name: str, value, minimum: int, meaning: str = "") -> int:
     return int(value)
 
 
+
+def check_steps(stride, padding, dilation=1) -> tuple[int, int, int]:
+    """Stride (≥ 1), padding (≥ 0) and dilation (≥ 1) checked with :func:`check_int`, in that order."""
+    return check_int("stride", stride, 1), check_int("padding", padding, 0), check_int("dilation", dilation, 1)
+
 def check_index(name: str, value, size: int | None, into: str) -> int:
     """``value`` as an index ``0 ≤ value < size`` into ``into`` (e.g. "the batch"); with ``size``
     None (not known yet, e.g. the output size of an invalid geometry) only ``value ≥ 0``."""

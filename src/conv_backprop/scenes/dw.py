@@ -21,7 +21,7 @@ from ..conv import conv2d_backward
 from ..drawing import format_number
 from ..scene import Scene, View
 from ._common import demo_values, drawable_geometry, first_view, fmt, padded_roles
-from ._settings import check_index, check_int, check_seed, check_sizes, output_shape
+from ._settings import check_index, check_int, check_seed, check_sizes, output_shape, check_steps
 
 __all__ = ["build_dw", "dw_settings", "dw_arrays", "dw_dout", "dw_scene", "weight_pairs"]
 
@@ -160,9 +160,7 @@ def dw_settings(N=2, C=2, H=5, W=5, F=2, HH=3, WW=3, stride=1, padding=0, dilati
     parameter), as a dict; ``"shapes"`` holds N, C, H, W, F, HH, WW and ``"view"`` the key of
     weight (f, c, a, b)."""
     shapes = check_sizes(N=N, C=C, H=H, W=W, F=F, HH=HH, WW=WW)
-    stride = check_int("stride", stride, 1)
-    padding = check_int("padding", padding, 0)
-    dilation = check_int("dilation", dilation, 1)
+    stride, padding, dilation = check_steps(stride, padding, dilation)
     f = check_index("f", f, F, "the filters")
     c = check_index("c", c, C, "the input channels")
     a = check_index("a", a, HH, "the kernel rows")

@@ -23,7 +23,7 @@ from ..conv import conv2d_forward
 from ..drawing import format_number
 from ..scene import Scene, View
 from ._common import demo_values, drawable_geometry, first_view, fmt, padded_roles
-from ._settings import check_index, check_int, check_seed, check_sizes, output_shape
+from ._settings import check_index, check_seed, check_sizes, check_steps, output_shape
 
 __all__ = ["build_fan_in", "fan_in_settings", "fan_in_arrays", "fan_in_scene", "fan_in_key"]
 
@@ -149,9 +149,7 @@ def fan_in_settings(N=2, C=2, H=5, W=5, F=2, HH=3, WW=3, stride=1, padding=1, di
     parameter), as a dict; ``"shapes"`` holds N, C, H, W, F, HH, WW and ``"view"`` the key of
     output (n, f, i, j) (None when the setting cannot be drawn)."""
     shapes = check_sizes(N=N, C=C, H=H, W=W, F=F, HH=HH, WW=WW)
-    stride = check_int("stride", stride, 1)
-    padding = check_int("padding", padding, 0)
-    dilation = check_int("dilation", dilation, 1)
+    stride, padding, dilation = check_steps(stride, padding, dilation)
     n = check_index("n", n, N, "the batch")
     f = check_index("f", f, F, "the filters")
     out = output_shape(H, W, HH, WW, stride, padding, dilation)

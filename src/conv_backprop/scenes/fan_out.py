@@ -29,7 +29,7 @@ from ..drawing import format_number
 from ..indices import outputs_reached
 from ..scene import Scene, View
 from ._common import demo_values, drawable_geometry, first_view, fmt
-from ._settings import check_index, check_int, check_seed, check_sizes
+from ._settings import check_index, check_seed, check_sizes, check_steps
 
 __all__ = ["build_fan_out", "fan_out_settings", "fan_out_weights", "fan_out_dout", "fan_out_scene",
            "fan_out_key"]
@@ -167,9 +167,7 @@ def fan_out_settings(C=2, H=5, W=5, F=2, HH=3, WW=3, stride=1, padding=0, dilati
     parameter), as a dict; ``"shapes"`` holds C, H, W, F, HH, WW and ``"view"`` the key of pixel
     (c, p, q)."""
     shapes = check_sizes(C=C, H=H, W=W, F=F, HH=HH, WW=WW)
-    stride = check_int("stride", stride, 1)
-    padding = check_int("padding", padding, 0)
-    dilation = check_int("dilation", dilation, 1)
+    stride, padding, dilation = check_steps(stride, padding, dilation)
     c = check_index("c", c, C, "the input channels")
     p = check_index("p", p, H, "the input rows")
     q = check_index("q", q, W, "the input columns")

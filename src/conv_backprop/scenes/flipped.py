@@ -24,7 +24,7 @@ from ..drawing import format_number
 from ..indices import conv2d_dx_by_indices
 from ..scene import Scene, View
 from ._common import demo_values, drawable_geometry, first_view, fmt
-from ._settings import check_index, check_int, check_seed, check_sizes
+from ._settings import check_index, check_int, check_seed, check_sizes, check_steps
 
 __all__ = ["build_flipped_kernel", "flipped_settings", "flipped_arrays", "flipped_scene", "prepared_roles"]
 
@@ -186,9 +186,7 @@ def flipped_settings(H=5, W=5, HH=3, WW=3, stride=2, padding=0, dilation=1, step
     """The explorer's keyword arguments, checked (``TypeError``/``ValueError`` naming the
     parameter), as a dict; ``"view"`` is the key ``"0,q,r"`` of dx cell ``step`` of channel 0."""
     H, W, HH, WW, C = check_sizes(H=H, W=W, HH=HH, WW=WW, C=C).values()
-    stride = check_int("stride", stride, 1)
-    padding = check_int("padding", padding, 0)
-    dilation = check_int("dilation", dilation, 1)
+    stride, padding, dilation = check_steps(stride, padding, dilation)
     step = check_index("step", step, H * W, "the cells of dx (k = q·W + r)")
     seed = check_seed(seed)
     interval = check_int("interval", interval, 1, "milliseconds per Play step")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..scene import InvalidSetting, Scene, View
 from ..shapes import explain_geometry
 from ._common import first_view, sentence
-from ._settings import check_index, check_int, check_sizes, output_shape
+from ._settings import check_index, check_int, check_sizes, output_shape, check_steps
 
 __all__ = ["build_sliding_window", "sliding_window_settings", "sliding_window_scene"]
 
@@ -95,9 +95,7 @@ def sliding_window_settings(H=5, W=5, HH=3, WW=3, stride=1, padding=1, dilation=
     parameter), as a dict; ``"view"`` is the key ``"i,j"`` of output ``step`` (None when the
     setting cannot be drawn)."""
     H, W, HH, WW = check_sizes(H=H, W=W, HH=HH, WW=WW).values()
-    stride = check_int("stride", stride, 1)
-    padding = check_int("padding", padding, 0)
-    dilation = check_int("dilation", dilation, 1)
+    stride, padding, dilation = check_steps(stride, padding, dilation)
     out = output_shape(H, W, HH, WW, stride, padding, dilation)
     step = check_index("step", step, None if out is None else out[0] * out[1],
                        "the outputs (k = i·W_out + j)")
