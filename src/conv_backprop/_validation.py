@@ -5,8 +5,8 @@ names the parameter, the value received and what was expected, so a learner neve
 ``IndexError`` from deep inside a loop.
 
 Integers may be Python ints, numpy integer scalars or 0-d integer arrays (``np.array(2)``);
-bools are refused everywhere, as are floats, even integral ones (``2.0``), so that nothing is
-ever truncated silently.
+bools are refused everywhere an int is expected, as are floats, even integral ones (``2.0``), so
+that nothing is ever truncated silently; a flag (``ceil_mode``) takes only True or False.
 """
 
 from __future__ import annotations
@@ -151,6 +151,14 @@ def check_shape(arr: np.ndarray, name: str, expected: tuple, meaning: str) -> No
     """Raise ``ValueError`` unless ``arr.shape == expected``; ``meaning`` explains the axes."""
     if tuple(arr.shape) != tuple(expected):
         raise ValueError(f"{name} must have shape {tuple(expected)} {meaning}; got {arr.shape}")
+
+
+def as_bool(value, name: str) -> bool:
+    """Return ``value`` as a Python bool: ``True`` or ``False`` (numpy bools too), nothing else,
+    so that a misplaced argument (``ceil_mode=2``) is named rather than read as true."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
 
 
 def check_ties(ties) -> str:
