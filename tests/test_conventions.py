@@ -112,15 +112,21 @@ def _torch():
 
 
 def pytorch_record(notebook):
-    """The literal dict ``pytorch_record = {...}`` a notebook's code cell defines."""
+    """The PyTorch outputs a notebook records: every dict literal its code cells assign to
+    ``pytorch_record`` (``pytorch_record = {...}``) or merge into it (``pytorch_record |= {...}``)."""
     nb = json.loads((ROOT / "notebooks" / notebook).read_text(encoding="utf-8"))
+    record = {}
     for cell in nb["cells"]:
         if cell["cell_type"] != "code" or "pytorch_record" not in "".join(cell["source"]):
             continue
         for node in ast.walk(ast.parse("".join(cell["source"]))):
             if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "pytorch_record" for t in node.targets):
-                return ast.literal_eval(node.value)
-    raise AssertionError(f"{notebook} defines no pytorch_record")
+                record = ast.literal_eval(node.value)
+            elif (isinstance(node, ast.AugAssign) and getattr(node.target, "id", None) == "pytorch_record"
+                  and isinstance(node.op, ast.BitOr)):
+                record |= ast.literal_eval(node.value)
+    assert record, f"{notebook} records no PyTorch output"
+    return record
 
 
 @pytest.mark.torch
