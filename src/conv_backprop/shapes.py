@@ -207,7 +207,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     5
     """
     args = dict(size=size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
-    all_int = all(is_int(v) for v in args.values())  # 0-d integer arrays count as ints
+    all_int = all(is_int(value) for value in args.values())  # 0-d integer arrays count as ints
     as_pair(size, "size", minimum=1)
     as_pair(kernel_size, "kernel_size", minimum=1)
     as_pair(stride, "stride", minimum=1)
@@ -245,7 +245,7 @@ def pool_output_size(size, kernel_size, stride=None, padding=0, ceil_mode=False)
     >>> pool_output_size(5, 2), pool_output_size(5, 2, ceil_mode=True)
     (2, 3)
     """
-    all_int = all(is_int(v) for v in (size, kernel_size, padding) + (() if stride is None else (stride,)))
+    all_int = all(is_int(value) for value in (size, kernel_size, padding) + (() if stride is None else (stride,)))
     n = as_pair(size, "size", minimum=1)
     k = as_pair(kernel_size, "kernel_size", minimum=1)
     s = k if stride is None else as_pair(stride, "stride", minimum=1)
