@@ -76,3 +76,21 @@ def test_errors_name_rows_or_columns():
         cb.outputs_reached(0, 2, 3)
     with pytest.raises(ValueError, match="spans 3 columns"):
         cb.outputs_reached(0, 2, 3, axis="width")
+
+
+def test_stackexchange_floor_clamped_is_wrong_exactly_when_s_does_not_divide_and_p_exceeds_f_r():
+    # The condition stated in stackexchange_bounds' docstring, over every small setting: the
+    # published floor, clamped to [1, n_out], names a different set of outputs than brute force
+    # exactly when s ∤ (p − f_r) and p > f_r.
+    wrong = right = 0
+    for s, f_r in itertools.product(range(1, 5), range(1, 6)):
+        for h in range(f_r, 15):
+            n_out = (h - f_r) // s + 1
+            for p in range(1, h + 1):
+                truth = {i for i in range(1, n_out + 1) if 1 <= p - (i - 1) * s <= f_r}
+                lo, hi = cb.stackexchange_bounds(p, f_r, s)
+                clamped = set(range(max(1, lo), min(n_out, hi) + 1))
+                assert (clamped != truth) == ((p - f_r) % s != 0 and p > f_r), (s, f_r, h, p)
+                wrong += clamped != truth
+                right += clamped == truth and (p - f_r) % s != 0
+    assert wrong > 100 and right > 100  # both kinds of rows occur

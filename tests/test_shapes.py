@@ -86,3 +86,52 @@ def test_conv_output_size_rejects_bad_values(kwargs, match):
 def test_conv_output_size_rejects_bad_types(bad):
     with pytest.raises(TypeError, match="kernel_size must be an int or an"):
         cb.conv_output_size(5, bad)
+
+
+def brute_pool_windows(size, k, s, p, ceil_mode):
+    """PyTorch's pooling windows along one axis, walked one by one (start rows, padded coordinates).
+
+    Floor: every window that fits inside the padded input. Ceil: windows at 0, s, 2s, … as long
+    as the window one stride earlier (a virtual one at −s for the first) ends before the end of
+    the padded input, so the last one reaches or passes that end; then drop one that would start
+    in the right padding (at or after row size + p), as PyTorch's documentation says."""
+    padded = size + 2 * p
+    starts, start = [], 0
+    if not ceil_mode:
+        while start + k <= padded:
+            starts.append(start)
+            start += s
+        return starts
+    while start - s + k < padded:
+        starts.append(start)
+        start += s
+    return [t for t in starts if t < size + p]
+
+
+def test_pool_output_size_matches_brute_force():
+    checked = 0
+    for size, k, s, p in itertools.product(range(1, 12), range(1, 6), range(1, 5), range(0, 3)):
+        if p > k // 2:
+            continue  # pooling allows padding up to half the kernel only
+        for ceil_mode in (False, True):
+            expected = len(brute_pool_windows(size, k, s, p, ceil_mode))
+            if expected == 0:
+                with pytest.raises(ValueError, match="leaves no pooling window"):
+                    cb.pool_output_size(size, k, s, p, ceil_mode=ceil_mode)
+                continue
+            assert cb.pool_output_size(size, k, s, p, ceil_mode=ceil_mode) == expected, (size, k, s, p, ceil_mode)
+            checked += 1
+        if size + 2 * p >= k:  # floor mode is the convolution's formula wherever a window fits
+            assert cb.pool_output_size(size, k, s, p) == cb.conv_output_size(size, k, s, p)
+    assert checked > 500
+
+
+def test_pool_output_size_pairs_defaults_and_errors():
+    assert cb.pool_output_size(5, 2) == 2 and cb.pool_output_size(5, 2, ceil_mode=True) == 3
+    assert cb.pool_output_size((6, 6), (3, 2), (2, 3), (1, 0), ceil_mode=True) == (4, 2)
+    assert cb.pool_output_size((6, 6), (3, 2), (2, 3), (1, 0)) == (3, 2)
+    assert cb.pool_output_size(5, 3, 3, 1, ceil_mode=True) == 2  # a third window would start in the padding
+    with pytest.raises(TypeError, match="ceil_mode must be True or False; got 1"):
+        cb.pool_output_size(5, 2, ceil_mode=1)
+    with pytest.raises(ValueError, match=r"no pooling window along the height.*⌈\(2 \+ 2·0 − 3\) / 1⌉ \+ 1 = 0"):
+        cb.pool_output_size(2, 3, 1, ceil_mode=True)

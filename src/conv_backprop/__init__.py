@@ -33,7 +33,7 @@ from .pool import (
     maxpool2d_forward_naive,
     pool_routes,
 )
-from .shapes import AxisGeometry, Geometry, conv_output_size, explain_geometry
+from .shapes import AxisGeometry, Geometry, conv_output_size, explain_geometry, pool_output_size
 
 from . import data, layers  # noqa: E402  (modules: cb.layers.Conv2D, cb.data.load_digits_split)
 
@@ -66,6 +66,7 @@ __all__ = [
     "numerical_gradient",
     "output_bounds",
     "outputs_reached",
+    "pool_output_size",
     "pool_routes",
     "rel_error",
     "stackexchange_bounds",

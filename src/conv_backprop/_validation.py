@@ -5,8 +5,8 @@ names the parameter, the value received and what was expected, so a learner neve
 ``IndexError`` from deep inside a loop.
 
 Integers may be Python ints, numpy integer scalars or 0-d integer arrays (``np.array(2)``);
-bools are refused everywhere, as are floats, even integral ones (``2.0``), so that nothing is
-ever truncated silently.
+bools are refused everywhere an int is expected, as are floats, even integral ones (``2.0``), so
+that nothing is ever truncated silently; a flag (``ceil_mode``) takes only True or False.
 """
 
 from __future__ import annotations
@@ -45,10 +45,10 @@ def as_int(value, name: str, *, minimum: int | None = None) -> int:
     """Return ``value`` as a Python int (see :func:`is_int`), at least ``minimum`` if given."""
     if not is_int(value):
         raise TypeError(f"{name} must be an int; got {value!r}")
-    v = int(_unwrap_0d(value))
-    if minimum is not None and v < minimum:
+    val = int(_unwrap_0d(value))
+    if minimum is not None and val < minimum:
         raise ValueError(f"{name} must be {_at_least(minimum)}; got {value!r}")
-    return v
+    return val
 
 
 def _at_least(minimum: int) -> str:
@@ -63,14 +63,14 @@ def as_pair(value, name: str, *, minimum: int) -> tuple[int, int]:
     ``value`` may be an int or a pair of ints (tuple, list or 1-D array of two). ``name`` is the
     parameter's name, used in errors.
     """
-    v = _unwrap_0d(value)
-    if is_int(v):
-        pair = (int(v), int(v))
+    val = _unwrap_0d(value)
+    if is_int(val):
+        pair = (int(val), int(val))
     elif (
-        isinstance(v, (tuple, list)) or (isinstance(v, np.ndarray) and v.ndim == 1)
-    ) and len(v) == 2 and all(is_int(e) for e in v):
-        pair = (int(_unwrap_0d(v[0])), int(_unwrap_0d(v[1])))
-    elif isinstance(v, (bool, np.bool_)):
+        isinstance(val, (tuple, list)) or (isinstance(val, np.ndarray) and val.ndim == 1)
+    ) and len(val) == 2 and all(is_int(e) for e in val):
+        pair = (int(_unwrap_0d(val[0])), int(_unwrap_0d(val[1])))
+    elif isinstance(val, (bool, np.bool_)):
         raise TypeError(f"{name} must be an int or an (h, w) pair of ints; got the bool {value!r}")
     else:
         raise TypeError(f"{name} must be an int or an (h, w) pair of ints; got {value!r}")
@@ -86,19 +86,19 @@ def as_shape(value, name: str, ndim: int, layout: str) -> tuple[int, ...]:
     ``value`` may be a tuple, a list or a 1-D integer array; ``layout`` (e.g. ``"(N, C, H, W)"``)
     appears in errors.
     """
-    v = value
-    if isinstance(v, np.ndarray) and v.ndim == 1:
-        v = list(v)
-    if not isinstance(v, (tuple, list)):
+    val = value
+    if isinstance(val, np.ndarray) and val.ndim == 1:
+        val = list(val)
+    if not isinstance(val, (tuple, list)):
         raise TypeError(f"{name} must be {ndim} positive ints {layout}, as a tuple; got {value!r}")
-    if len(v) != ndim:
+    if len(val) != ndim:
         raise ValueError(f"{name} must be {ndim} positive ints {layout}; got {value!r} "
-                         f"({len(v)} entries)")
-    for e in v:
+                         f"({len(val)} entries)")
+    for e in val:
         if not is_int(e):
             raise TypeError(f"{name} must be {ndim} positive ints {layout}; got {value!r} "
                             f"(the entry {e!r} is not an int)")
-    shape = tuple(int(_unwrap_0d(e)) for e in v)
+    shape = tuple(int(_unwrap_0d(e)) for e in val)
     if min(shape) < 1:
         raise ValueError(f"{name} must be {ndim} positive ints {layout}; got {value!r}")
     return shape
@@ -107,10 +107,10 @@ def as_shape(value, name: str, ndim: int, layout: str) -> tuple[int, ...]:
 def as_real(value, name: str) -> float:
     """Return ``value`` as a finite positive float: any real number (Python or numpy float or
     int, 0-d array) except bools, NaN, ±inf and numbers ≤ 0."""
-    v = _unwrap_0d(value)
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+    val = _unwrap_0d(value)
+    if isinstance(val, (bool, np.bool_)) or not isinstance(val, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {value!r}")
-    f = float(v)
+    f = float(val)
     if not (math.isfinite(f) and f > 0):
         raise ValueError(f"{name} must be a positive number; got {value!r} (it must be finite "
                          f"and above 0)")
@@ -151,6 +151,14 @@ def check_shape(arr: np.ndarray, name: str, expected: tuple, meaning: str) -> No
     """Raise ``ValueError`` unless ``arr.shape == expected``; ``meaning`` explains the axes."""
     if tuple(arr.shape) != tuple(expected):
         raise ValueError(f"{name} must have shape {tuple(expected)} {meaning}; got {arr.shape}")
+
+
+def as_bool(value, name: str) -> bool:
+    """Return ``value`` as a Python bool: ``True`` or ``False`` (numpy bools too), nothing else,
+    so that a misplaced argument (``ceil_mode=2``) is named rather than read as true."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
 
 
 def check_ties(ties) -> str:

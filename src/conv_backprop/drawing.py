@@ -77,20 +77,20 @@ def _check_role(role: str) -> None:
         raise ValueError(f"role must be one of {sorted(ROLE_STYLES)}; got {role!r}")
 
 
-def format_number(v, digits: int = 3) -> str:
+def format_number(value, digits: int = 3) -> str:
     """Short text for a cell: integers without a decimal point, others rounded to ``digits``
     significant digits, a true minus sign (−) so negative numbers read well on a projector."""
-    if isinstance(v, str):
-        return v
-    if v is None:
+    if isinstance(value, str):
+        return value
+    if value is None:
         return ""
-    v = float(v)
-    if not np.isfinite(v):
-        return "−∞" if v < 0 else ("∞" if v > 0 else "nan")
-    if abs(v - round(v)) < 1e-9:
-        s = str(int(round(v)))
+    value = float(value)
+    if not np.isfinite(value):
+        return "−∞" if value < 0 else ("∞" if value > 0 else "nan")
+    if abs(value - round(value)) < 1e-9:
+        s = str(int(round(value)))
     else:
-        s = f"{v:.{digits}g}"
+        s = f"{value:.{digits}g}"
     return s.replace("-", "−")
 
 
@@ -178,8 +178,8 @@ class Grid:
         values = np.asarray(values, dtype=object)
         if values.shape != self.shape:
             raise ValueError(f"values must have shape {self.shape}; got {values.shape}")
-        for (r, c), v in np.ndenumerate(values):
-            self.set_text(r, c, v)
+        for (r, c), value in np.ndenumerate(values):
+            self.set_text(r, c, value)
 
 
 def draw_grid(
@@ -220,7 +220,7 @@ def draw_grid(
     ``Grid.set_text``.
     """
     if isinstance(values_or_shape, tuple) and len(values_or_shape) == 2 and all(
-        isinstance(v, numbers.Integral) for v in values_or_shape
+        isinstance(value, numbers.Integral) for value in values_or_shape
     ):
         shape = (int(values_or_shape[0]), int(values_or_shape[1]))
         values = None
@@ -254,8 +254,8 @@ def draw_grid(
     fs = FONT_SIZE if fontsize is None else fontsize
     r0, c0 = origin
     strings = np.empty(shape, dtype=object)
-    for (r, c), v in np.ndenumerate(texts_in):
-        strings[r, c] = format_number(v, digits)
+    for (r, c), value in np.ndenumerate(texts_in):
+        strings[r, c] = format_number(value, digits)
     grid = Grid(ax, shape, (r0, c0), roles, strings, fontsize=fs, digits=digits)
     top = r0
     if labels:

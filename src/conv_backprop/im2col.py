@@ -9,7 +9,9 @@ several windows receives the sum of their contributions.
 
 Column layout, used everywhere in the package::
 
-    cols[(c·HH + a)·WW + b, (n·H_out + i)·W_out + j] = xpad[n, c, i·s_h + a·d_h, j·s_w + b·d_w]
+    cols[(c·HH + u)·WW + v, (n·H_out + i)·W_out + j] = xpad[n, c, i·s_h + u·d_h, j·s_w + v·d_w]
+
+with (u, v) the kernel tap (row, column).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def pad_spatial(x: np.ndarray, padding: tuple[int, int], value=0.0) -> np.ndarra
 def windows(xpad: np.ndarray, geom: Geometry) -> np.ndarray:
     """Read-only view ``(N, C, H_out, W_out, HH, WW)`` of every window of the padded input.
 
-    ``windows(xpad, g)[n, c, i, j, a, b] == xpad[n, c, i·s_h + a·d_h, j·s_w + b·d_w]``; no copy.
+    ``windows(xpad, g)[n, c, i, j, u, v] == xpad[n, c, i·s_h + u·d_h, j·s_w + v·d_w]``; no copy.
     """
     gh, gw = geom.height, geom.width
     view = sliding_window_view(xpad, (gh.extent, gw.extent), axis=(2, 3))
@@ -42,20 +44,20 @@ def windows(xpad: np.ndarray, geom: Geometry) -> np.ndarray:
 
 
 def offset_slices(geom: Geometry):
-    """For every kernel offset (a, b), the strided slices of the padded input it reads.
+    """For every kernel offset (u, v), the strided slices of the padded input it reads.
 
-    Yields ``(a, b, rows, cols)`` such that ``xpad[..., rows, cols][..., i, j]`` is the entry
-    kernel tap (a, b) meets at output (i, j): ``xpad[..., i·s_h + a·d_h, j·s_w + b·d_w]``.
+    Yields ``(u, v, rows, cols)`` such that ``xpad[..., rows, cols][..., i, j]`` is the entry
+    kernel tap (u, v) meets at output (i, j): ``xpad[..., i·s_h + u·d_h, j·s_w + v·d_w]``.
     Looping over the HH·WW offsets (never over windows) is how fold and pooling stay vectorised.
     """
     gh, gw = geom.height, geom.width
     Ho, Wo = geom.output_shape
-    for a in range(gh.kernel_size):
-        r0 = a * gh.dilation
+    for u in range(gh.kernel_size):
+        r0 = u * gh.dilation
         rows = slice(r0, r0 + gh.stride * (Ho - 1) + 1, gh.stride)
-        for b in range(gw.kernel_size):
-            c0 = b * gw.dilation
-            yield a, b, rows, slice(c0, c0 + gw.stride * (Wo - 1) + 1, gw.stride)
+        for v in range(gw.kernel_size):
+            c0 = v * gw.dilation
+            yield u, v, rows, slice(c0, c0 + gw.stride * (Wo - 1) + 1, gw.stride)
 
 
 def fold(g: np.ndarray, geom: Geometry) -> np.ndarray:
@@ -67,15 +69,15 @@ def fold(g: np.ndarray, geom: Geometry) -> np.ndarray:
     """
     N, C = g.shape[:2]
     out = np.zeros((N, C, geom.height.padded_size, geom.width.padded_size), dtype=g.dtype)
-    for a, b, rows, cols in offset_slices(geom):
-        out[:, :, rows, cols] += g[..., a, b]
+    for u, v, rows, cols in offset_slices(geom):
+        out[:, :, rows, cols] += g[..., u, v]
     return out
 
 
 def tap_ranges(geom: Geometry):
-    """For every kernel offset (a, b), the outputs whose tap lands inside the *unpadded* input.
+    """For every kernel offset (u, v), the outputs whose tap lands inside the *unpadded* input.
 
-    Yields ``(a, b, (i0, i1), (j0, j1), rows, cols)``: outputs ``i0 ≤ i < i1``, ``j0 ≤ j < j1``
+    Yields ``(u, v, (i0, i1), (j0, j1), rows, cols)``: outputs ``i0 ≤ i < i1``, ``j0 ≤ j < j1``
     meet ``x[..., rows, cols]`` (strided slices of the unpadded input, one entry per output);
     every other output meets the zero padding at this offset. An empty range means the offset
     only ever meets padding. Working on the unpadded input means no padded copy is made.
@@ -84,17 +86,17 @@ def tap_ranges(geom: Geometry):
     for g in (geom.height, geom.width):
         n_out = _output_size(g)
         axis = []
-        for a in range(g.kernel_size):
-            off = a * g.dilation - g.padding  # unpadded index read by output 0 at tap a
+        for t in range(g.kernel_size):  # the tap along this axis (u for rows, v for columns)
+            off = t * g.dilation - g.padding  # unpadded index read by output 0 at tap t
             i0 = 0 if off >= 0 else (-off + g.stride - 1) // g.stride
             i1 = min(n_out, (g.size - 1 - off) // g.stride + 1) if g.size - 1 - off >= 0 else 0
             i1 = max(i1, i0)
             start = i0 * g.stride + off
             axis.append((i0, i1, slice(start, start + (i1 - i0 - 1) * g.stride + 1, g.stride)))
         per_axis.append(axis)
-    for a, (i0, i1, rows) in enumerate(per_axis[0]):
-        for b, (j0, j1, cols) in enumerate(per_axis[1]):
-            yield a, b, (i0, i1), (j0, j1), rows, cols
+    for u, (i0, i1, rows) in enumerate(per_axis[0]):
+        for v, (j0, j1, cols) in enumerate(per_axis[1]):
+            yield u, v, (i0, i1), (j0, j1), rows, cols
 
 
 def _output_size(g) -> int:
@@ -120,8 +122,8 @@ def unfold(x: np.ndarray, geom: Geometry) -> np.ndarray:
 def _unfold_into(out: np.ndarray, x: np.ndarray, taps) -> None:
     Ho, Wo = out.shape[-2:]
     xt = x.transpose(1, 0, 2, 3)  # (C, n, H, W) view, matches the column order
-    for a, b, (i0, i1), (j0, j1), rows, cols in taps:
-        dst = out[:, a, b]  # (C, n, Ho, Wo)
+    for u, v, (i0, i1), (j0, j1), rows, cols in taps:
+        dst = out[:, u, v]  # (C, n, Ho, Wo)
         if i1 == i0 or j1 == j0:
             dst[...] = 0
             continue
@@ -151,14 +153,14 @@ def fold_into(dx: np.ndarray, g: np.ndarray, geom: Geometry, *, overwrite: bool 
         H, W = dx.shape[2:]
         full = [t for t in taps if _covers(t[4], H) and _covers(t[5], W)]
         if full:
-            a, b, (i0, i1), (j0, j1), _, _ = full[0]
-            dx[...] = g[:, a, b, :, i0:i1, j0:j1].transpose(1, 0, 2, 3)
+            u, v, (i0, i1), (j0, j1), _, _ = full[0]
+            dx[...] = g[:, u, v, :, i0:i1, j0:j1].transpose(1, 0, 2, 3)
             taps.remove(full[0])
         else:
             dx[...] = 0
-    for a, b, (i0, i1), (j0, j1), rows, cols in taps:
+    for u, v, (i0, i1), (j0, j1), rows, cols in taps:
         target = dx[:, :, rows, cols]
-        np.add(target, g[:, a, b, :, i0:i1, j0:j1].transpose(1, 0, 2, 3), out=target)
+        np.add(target, g[:, u, v, :, i0:i1, j0:j1].transpose(1, 0, 2, 3), out=target)
     return dx
 
 
@@ -185,7 +187,8 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     Returns
     -------
     cols : (C·HH·WW, N·H_out·W_out), with
-        ``cols[(c·HH + a)·WW + b, (n·H_out + i)·W_out + j] = xpad[n, c, i·s_h + a·d_h, j·s_w + b·d_w]``.
+        ``cols[(c·HH + u)·WW + v, (n·H_out + i)·W_out + j] = xpad[n, c, i·s_h + u·d_h, j·s_w + v·d_w]``
+        for kernel tap (u, v).
         Float32 stays float32; integers become float64.
 
     Derived in ``notebooks/06-vectorising-im2col.ipynb``.

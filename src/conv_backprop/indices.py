@@ -2,17 +2,19 @@
 
 Derived in ``notebooks/03-backward-dx-by-indices.ipynb``.
 
-Along one axis, output ``i`` reads padded input ``i·s + a·d`` through kernel tap ``a``. Input
-``q`` (0-based, unpadded) therefore reaches output ``i`` through tap ``a`` exactly when
+Along one axis, output ``i`` reads padded input ``i·s + u·d`` through kernel tap ``u`` (``v``
+along the columns). Input ``q`` (0-based, unpadded) therefore reaches output ``i`` through tap
+``u`` exactly when
 
-    i·s + a·d = q + p,   0 ≤ a < k,   0 ≤ i < n_out.
+    i·s + u·d = q + p,   0 ≤ u < k,   0 ≤ i < n_out.
 
 For ``d = 1`` this solves to an interval, i ∈ [⌈(q + p − k + 1)/s⌉, ⌊(q + p)/s⌋] clamped to
 [0, n_out − 1]. The lower bound is a *ceiling*: the StackExchange question "Backpropagation
 derivation for a convolutional layer" (Data Science Stack Exchange,
 https://datascience.stackexchange.com/questions/102089/backpropagation-derivation-for-a-convolutional-layer)
-published a floor, which is wrong whenever ``s`` does not divide the numerator (see
-:func:`stackexchange_bounds`).
+published a floor. The floor differs from the ceiling whenever ``s`` does not divide the
+numerator; once clamped to the valid outputs it is still wrong for those of them past the
+first ``f_r`` rows (see :func:`stackexchange_bounds` for the exact condition).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ __all__ = [
 
 def _axis(index, size, kernel_size, stride, padding, dilation, axis="height") -> AxisGeometry:
     index, size, kernel_size, stride, padding, dilation = (
-        as_int(v, name) for name, v in dict(index=index, size=size, kernel_size=kernel_size,
+        as_int(value, name) for name, value in dict(index=index, size=size, kernel_size=kernel_size,
                                             stride=stride, padding=padding, dilation=dilation).items()
     )
     if not isinstance(axis, str) or axis not in ("height", "width"):
@@ -48,7 +50,7 @@ def _axis(index, size, kernel_size, stride, padding, dilation, axis="height") ->
 
 
 def outputs_reached(index, size, kernel_size, stride=1, padding=0, dilation=1, *, axis="height") -> list[tuple[int, int]]:
-    """All ``(i, a)`` with ``i·stride + a·dilation == index + padding``: the outputs input
+    """All ``(i, u)`` with ``i·stride + u·dilation == index + padding``: the outputs input
     ``index`` reaches along one axis and the kernel tap it meets there (0-based, sorted by i).
 
     Empty when the input falls between windows (stride > extent) or only in unused rows.
@@ -57,10 +59,10 @@ def outputs_reached(index, size, kernel_size, stride=1, padding=0, dilation=1, *
     g = _axis(index, size, kernel_size, stride, padding, dilation, axis)
     index = as_int(index, "index")
     pairs = []
-    for a in range(g.kernel_size):
-        offset = index + g.padding - a * g.dilation
+    for u in range(g.kernel_size):
+        offset = index + g.padding - u * g.dilation
         if offset >= 0 and offset % g.stride == 0 and offset // g.stride < g.output_size:
-            pairs.append((offset // g.stride, a))
+            pairs.append((offset // g.stride, u))
     return sorted(pairs)
 
 
@@ -85,7 +87,10 @@ def stackexchange_bounds(p, f_r, s) -> tuple[int, int]:
 
     ``i_lower = ⌊(p − f_r)/s + 1⌋``, ``i_upper = ⌊(p − 1)/s + 1⌋``. The lower bound should be
     a ceiling, and neither is clamped to the valid outputs; use :func:`stackexchange_bounds_corrected`.
-    ``p``, ``f_r`` and ``s`` are ints of at least 1.
+    (The letters are the question's own: ``p`` is the input row, not padding.) Even clamped to
+    ``[1, n_out]``, the floor names a wrong range exactly when ``s`` does not divide ``p − f_r``
+    and ``p > f_r``; for ``p < f_r`` both bounds clamp to 1. ``p``, ``f_r`` and ``s`` are ints of
+    at least 1.
     """
     p, f_r, s = _stackexchange_args(p, f_r, s)
     # ⌊(p − f_r)/s + 1⌋ = ⌊(p − f_r)/s⌋ + 1, in exact integer arithmetic (no float rounding)
@@ -115,7 +120,7 @@ def stackexchange_bounds_corrected(p, f_r, s, n_out) -> tuple[int, int]:
 def conv2d_dx_by_indices(dout, x, w, stride=1, padding=0, dilation=1) -> np.ndarray:
     """∂L/∂x one input entry at a time, by the index derivation of notebook 03 (gather form):
 
-    ``dx[n, c, q, r] = Σ_f Σ_{(i, a) ∈ P_rows(q)} Σ_{(j, b) ∈ P_cols(r)} dout[n, f, i, j] · w[f, c, a, b]``
+    ``dx[n, c, q, r] = Σ_f Σ_{(i, u) ∈ P_rows(q)} Σ_{(j, v) ∈ P_cols(r)} dout[n, f, i, j] · w[f, c, u, v]``
 
     where ``P_rows(q) = outputs_reached(q, H, HH, s_h, p_h, d_h)`` (and likewise for columns).
 
@@ -135,8 +140,8 @@ def conv2d_dx_by_indices(dout, x, w, stride=1, padding=0, dilation=1) -> np.ndar
         rows = outputs_reached(q, H, HH, sh, ph, dh)
         for r in range(W):
             cols = outputs_reached(r, W, WW, sw, pw, dw, axis="width")
-            for i, a in rows:
-                for j, b in cols:
+            for i, u in rows:
+                for j, v in cols:
                     # (N, F) @ (F, C) -> (N, C): every batch item and channel at once
-                    dx[:, :, q, r] += dout[:, :, i, j] @ w[:, :, a, b]
+                    dx[:, :, q, r] += dout[:, :, i, j] @ w[:, :, u, v]
     return dx

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from ._validation import as_int, as_pair, is_int
+from ._validation import as_bool, as_int, as_pair, is_int
 
-__all__ = ["AxisGeometry", "Geometry", "conv_output_size", "explain_geometry"]
+__all__ = ["AxisGeometry", "Geometry", "conv_output_size", "explain_geometry", "pool_output_size"]
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     5
     """
     args = dict(size=size, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
-    all_int = all(is_int(v) for v in args.values())  # 0-d integer arrays count as ints
+    all_int = all(is_int(value) for value in args.values())  # 0-d integer arrays count as ints
     as_pair(size, "size", minimum=1)
     as_pair(kernel_size, "kernel_size", minimum=1)
     as_pair(stride, "stride", minimum=1)
@@ -217,6 +217,50 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     if not geom.valid:
         raise ValueError(f"kernel_size={kernel_size!r} does not fit: {geom.explanation}")
     return geom.output_shape[0] if all_int else geom.output_shape
+
+
+def _pool_axis_size(n: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
+    if not ceil_mode:
+        return (n + 2 * p - k) // s + 1
+    out = -((k - n - 2 * p) // s) + 1  # ⌈(n + 2p − k)/s⌉ + 1 in exact integer arithmetic
+    if (out - 1) * s >= n + p:  # the last window would start in the right padding: PyTorch drops it
+        out -= 1
+    return out
+
+
+def pool_output_size(size, kernel_size, stride=None, padding=0, ceil_mode=False):
+    """Number of pooling windows along each axis, as PyTorch counts them.
+
+    ``ceil_mode=False``: ``⌊(size + 2·padding − kernel_size)/stride⌋ + 1``, as for a convolution.
+    ``ceil_mode=True``: ``⌈(size + 2·padding − kernel_size)/stride⌉ + 1``, minus one when the last
+    window would start at or after ``size + padding`` in padded coordinates (inside the right
+    padding); every window then starts inside the input or the left padding, and the last may
+    hang past the padded input.
+
+    ``stride`` defaults to ``kernel_size``. Ints, or ``(h, w)`` pairs (then the result is an
+    ``(H_out, W_out)`` pair). Raises ``ValueError`` when no window remains.
+
+    Derived in ``notebooks/07-pooling-backprop.ipynb``, section on ``ceil_mode``.
+
+    >>> pool_output_size(5, 2), pool_output_size(5, 2, ceil_mode=True)
+    (2, 3)
+    """
+    all_int = all(is_int(value) for value in (size, kernel_size, padding) + (() if stride is None else (stride,)))
+    n = as_pair(size, "size", minimum=1)
+    k = as_pair(kernel_size, "kernel_size", minimum=1)
+    s = k if stride is None else as_pair(stride, "stride", minimum=1)
+    p = as_pair(padding, "padding", minimum=0)
+    ceil_mode = as_bool(ceil_mode, "ceil_mode")
+    out = tuple(_pool_axis_size(*args, ceil_mode) for args in zip(n, k, s, p))
+    for axis, o, nn, kk, ss, pp in zip(("height", "width"), out, n, k, s, p):
+        if o < 1:
+            lo, hi = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
+            raise ValueError(
+                f"kernel_size={kernel_size!r} leaves no pooling window along the {axis}: size {nn}, "
+                f"padding {pp} and stride {ss} give {lo}({nn} + 2·{pp} − {kk}) / {ss}{hi} + 1 = {o} "
+                f"(ceil_mode={ceil_mode}). Make the kernel smaller or pad more."
+            )
+    return out[0] if all_int else out
 
 
 def window_geometry(x_shape, kernel_size, stride, padding, dilation, *, what: str) -> Geometry:
