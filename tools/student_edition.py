@@ -9,12 +9,14 @@ reference solution on the line after a marker::
 
     ex.check_dx_row(my_dx_row)
 
-In the student edition (``student/``) that one line becomes::
+In the student edition (``student/``, and the learner's workspace ``workspace/`` that
+``tools/workspace.py`` keeps) that one line becomes::
 
-        raise NotImplementedError("my_dx_row: replace this line with your answer")
+        raise NotImplementedError("my_dx_row: replace this line with your answer; stuck? run ex.hint('dx_row')")
 
 so the checker still runs and reports ``❌ … not implemented yet (my_dx_row: replace this line
-with your answer)`` until the learner writes the function. Nothing else changes, except that
+with your answer; …)`` until the learner writes the function, and the line itself says where
+help is (``ex.hint``, see :mod:`conv_backprop.exercises`). Nothing else changes, except that
 
 * the outputs of exercise and checker cells are cleared (they showed the teacher's ✅);
 * cells tagged ``solution`` (a worked answer in the teacher's edition) are left out;
@@ -94,7 +96,10 @@ def stub_line(solution_line: str, function_name: str | None) -> str:
     """The stub that replaces one reference line, with the same indentation."""
     indent = solution_line[: len(solution_line) - len(solution_line.lstrip())]
     who = f"{function_name}: " if function_name else ""
-    return f'{indent}raise NotImplementedError("{who}replace this line with your answer")'
+    help_ = ""
+    if function_name and function_name.startswith("my_") and len(function_name) > 3:
+        help_ = f"; stuck? run ex.hint('{function_name[3:]}')"
+    return f'{indent}raise NotImplementedError("{who}replace this line with your answer{help_}")'
 
 
 def checks_exercise(source: str, functions) -> bool:
