@@ -235,7 +235,7 @@ def test_nb03_reached_without_taps():
     def only_rows(q, n, k, s, p):
         return [i for i, _ in nb03.solution_outputs_reached(q, n, k, s, p)]
 
-    _fails(nb03.check_outputs_reached(only_rows), "expected a list of (i, a) pairs")
+    _fails(nb03.check_outputs_reached(only_rows), "expected a list of (i, u) pairs")
 
 
 def test_nb03_bounds_published_floor():
