@@ -297,16 +297,16 @@ def test_nb04_db_wrong_axes():
 
 
 def test_nb04_dw_entry_first_item_only():
-    def wrong(dout, x, f, c, a, b, s, p, d):
-        return nb04.solution_dw_entry(dout[:1], x[:1], f, c, a, b, s, p, d)
+    def wrong(dout, x, f, c, u, v, s, p, d):
+        return nb04.solution_dw_entry(dout[:1], x[:1], f, c, u, v, s, p, d)
 
     _fails(nb04.check_dw_entry(wrong), "expected")
 
 
 def test_nb04_dw_entry_unpadded_x():
-    def wrong(dout, x, f, c, a, b, s, p, d):
+    def wrong(dout, x, f, c, u, v, s, p, d):
         xpad = np.pad(x, ((0, 0), (0, 0), (0, 2 * p), (0, 2 * p)))
-        return nb04.solution_dw_entry(dout, xpad, f, c, a, b, s, 0, d)
+        return nb04.solution_dw_entry(dout, xpad, f, c, u, v, s, 0, d)
 
     _fails(nb04.check_dw_entry(wrong), "padding")
 
