@@ -26,6 +26,7 @@ __all__ = [
 # one is a trap for a common mistake.
 _SETTINGS = [
     ("the CS231n post: size 5, kernel 3, stride 1, padding 1", (5, 3, 1, 1, 1)),
+    ("padding 2 on both sides: size 6, kernel 3, stride 1", (6, 3, 1, 2, 1)),
     ("the NPTEL slides: size 32, kernel 5, stride 1, padding 0", (32, 5, 1, 0, 1)),
     ("stride 2 with an odd leftover: size 8, kernel 3, stride 2 (floor drops a row)", (8, 3, 2, 0, 1)),
     ("stride 3 larger than the kernel: size 10, kernel 2, stride 3, padding 1", (10, 2, 3, 1, 1)),

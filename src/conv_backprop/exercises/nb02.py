@@ -147,7 +147,7 @@ def check_one_output(learner) -> CheckReport:
 
 
 def solution_tap_met(q, i, kernel_size, stride, padding, dilation):
-    """Which kernel tap a does input row q (0-based, unpadded) meet at output row i?
+    """Which kernel tap u does input row q (0-based, unpadded) meet at output row i?
 
     Output i reads padded rows i·s + u·d; input q sits at padded row q + p. So u = (q + p − i·s)/d
     when that is a whole number in [0, kernel_size); otherwise q is not in the window: None.

@@ -61,6 +61,8 @@ def check_first_max_tap(learner) -> CheckReport:
         Case("a single maximum", (np.array([[1.0, 5.0], [2.0, 3.0]]),)),
         Case("a tie inside one row: the left one wins", (np.array([[0.0, 4.0, 4.0], [1.0, 2.0, 3.0]]),)),
         Case("a tie across rows: the upper one wins", (np.array([[1.0, 2.0], [7.0, 0.0], [7.0, 7.0]]),)),
+        Case("a tie on a diagonal: the first in reading order (row by row) wins",
+             (np.array([[0.0, 0.0, 6.0], [6.0, 6.0, 0.0]]),)),
         Case("all entries equal", (np.full((3, 3), 2.0),)),
         Case("negative values (the maximum is not 0)", (np.array([[-3.0, -1.0], [-2.0, -5.0]]),)),
         Case("−inf padding next to real values", (np.array([[-np.inf, -np.inf], [-np.inf, -4.0]]),)),
@@ -331,6 +333,7 @@ def check_windows_containing(learner) -> CheckReport:
         Case("k = 3, s = 2, entry 2 is shared by two windows", (2, 7, 3, 2, 0)),
         Case("k = 2, s = 2 on size 5: the last entry is in no window", (4, 5, 2, 2, 0)),
         Case("padding 1, k = 3, s = 2, first entry", (0, 4, 3, 2, 1)),
+        Case("padding 1, k = 3, s = 2, last entry: only the padding makes a window reach it", (3, 4, 3, 2, 1)),
         Case("k = 4, s = 1, size 8, entry 5", (5, 8, 4, 1, 0)),
     ]
     def unclipped(q, n, k, s, p=0):

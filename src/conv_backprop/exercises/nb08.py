@@ -176,7 +176,6 @@ def check_difference_errors_cubic(learner) -> CheckReport:
     mistakes = [
         Mistake("the h² term forgotten: (x + h)³ = x³ + 3x²h + 3xh² + h³, so the forward error is 3xh + h²",
                 lambda x, h: (3 * x * h, h * h)),
-        Mistake("the two errors swapped", lambda x, h: (h * h, 3 * x * h + h * h)),
         Mistake("the forward error taken to be h² like the centred one: only the centred difference "
                 "cancels the 3xh term", lambda x, h: (h * h, h * h)),
     ]
