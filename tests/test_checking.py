@@ -257,3 +257,41 @@ def test_time_limit_is_validated_and_configurable():
         check_slow(slow, time_limit=-1)
     with pytest.raises(TypeError, match=r"time_limit must be a positive number of seconds .*got '5'"):
         check_slow(slow, time_limit="5")
+
+
+def _notebook_cell(source: str, ns: dict, number: int = 7) -> str:
+    """Run ``source`` as JupyterLab runs a cell: compiled under a file name of the kernel's
+    (ipykernel's ``/tmp/ipykernel_<pid>/<n>.py``) whose lines linecache knows."""
+    import linecache
+
+    filename = f"/tmp/ipykernel_4242/{number}.py"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), ns)
+    return filename
+
+
+def test_a_notebook_learners_innermost_own_line_is_quoted():
+    from conv_backprop.exercises import nb02, nb04
+
+    ns = {"np": np}
+    _notebook_cell(
+        "def add_ring(total):\n"
+        "    return np.concatenate([total, np.zeros((2, 2))])  # raises inside numpy\n"
+        "\n"
+        "def my_db(dout):\n"
+        "    total = dout.sum(axis=(0, 2, 3))\n"
+        "    return add_ring(total)\n", ns)
+    text = str(nb04.check_db(ns["my_db"]))
+    assert "raised ValueError" in text, text
+    # the innermost frame of the learner's code (their helper), not numpy's, not the caller's
+    assert "(line 2: return np.concatenate([total, np.zeros((2, 2))])  # raises inside numpy)" in text, text
+    assert "return add_ring(total)" not in text
+
+    # a call into this package that refuses its input: the learner's own line that called it
+    _notebook_cell(
+        "import conv_backprop as cb\n"
+        "def my_conv_forward(x, w, b, stride, padding, dilation):\n"
+        "    return cb.conv2d_forward(x, w, b, stride=0)\n", ns, number=8)
+    text = str(nb02.check_conv_forward(ns["my_conv_forward"]))
+    assert "raised ValueError" in text and "stride" in text, text
+    assert "(line 3: return cb.conv2d_forward(x, w, b, stride=0))" in text, text
