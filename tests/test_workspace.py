@@ -200,6 +200,15 @@ def test_new_notebooks_are_added_and_the_learner_is_told(teacher, tmp_path):
     assert len(lines) == 1 and "Your workspace is" in lines[0]
 
 
+def test_a_notebook_that_cannot_be_stubbed_is_left_out_with_a_message(teacher, tmp_path):
+    bad = _nb("# 02 · Bad", new_code_cell("def my_f(x):\n    # REPLACE THE NEXT LINE WITH YOUR ANSWER\n    return x + 1"))
+    nbformat.write(bad, teacher / "02-bad.ipynb")
+    out = tmp_path / "workspace"
+    lines = workspace.sync(teacher, out)
+    assert sorted(p.name for p in out.glob("*.ipynb")) == ["00-start.ipynb", "01-tiny.ipynb"]
+    assert any("02-bad.ipynb could not be prepared" in line and "make lab-teacher" in line for line in lines), lines
+
+
 def test_a_notebook_the_teacher_removed_is_kept(teacher, tmp_path):
     out = tmp_path / "workspace"
     workspace.sync(teacher, out)

@@ -14,7 +14,9 @@ save it, break it.
       changed since, the learner is told, and how to get the new version (``reset``);
     * a notebook the learner has not changed since it was written (same bytes) is brought up to
       date with the teacher's edition, and the learner is told;
-    * a notebook of the workspace with no counterpart in the teacher's edition is kept.
+    * a notebook of the workspace with no counterpart in the teacher's edition is kept;
+    * a notebook of the teacher's edition that cannot be stubbed safely (see
+      ``tools/student_edition.py``) is left out with a message; the others are still written.
 
 ``reset NB [--exercise NAME]``
     Puts one whole notebook (``NB``: ``04``, ``4`` or its file name), or one exercise cell of it
@@ -97,7 +99,13 @@ def sync(notebooks: Path, out: Path) -> list[str]:
         raise WorkspaceError(f"the workspace {str(out)!r} is the teacher's notebooks folder; it must "
                              f"be another folder")
     sources = find_notebooks(notebooks)
-    conversions = [convert_notebook(p) for p in sources]
+    conversions, unsafe = [], []
+    for path in sources:
+        try:
+            conversions.append(convert_notebook(path))
+        except StudentEditionError as exc:  # one broken notebook must not lock the learner out
+            unsafe.append(f"{path.name} could not be prepared for your workspace and was left out "
+                          f"({exc}); read it in the teacher's edition (make lab-teacher)")
     blocked = [out / c.name for c in conversions if (out / c.name).is_dir()]
     if blocked:
         raise WorkspaceError("where these notebooks go there is a folder, not a notebook: "
@@ -126,7 +134,7 @@ def sync(notebooks: Path, out: Path) -> list[str]:
         elif written is not None and written != new:
             kept_changed.append(conv.name)  # the learner's work; the teacher's edition moved on
     _write_record(out, record)
-    names = {c.name for c in conversions}
+    names = {p.name for p in sources}
     orphans = sorted(p.name for p in out.glob("*.ipynb") if p.name not in names)
     lines = []
     if first:
@@ -144,6 +152,7 @@ def sync(notebooks: Path, out: Path) -> list[str]:
                      f"saved in {out / BACKUPS} first).")
     if orphans:
         lines.append(f"Kept, though the teacher's edition no longer has them: {', '.join(orphans)}.")
+    lines += unsafe
     if not lines:
         lines.append(f"Your workspace is {out} (the learner's edition; no command overwrites it). "
                      f"The teacher's edition: `make lab-teacher`.")
