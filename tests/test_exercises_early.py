@@ -139,7 +139,7 @@ def test_nb01_window_rows_without_dilation():
 
 
 def test_nb01_window_rows_stride_ignored():
-    _fails(nb01.check_window_rows(lambda i, k, s, d: [i + a * d for a in range(k)]), "stride 2")
+    _fails(nb01.check_window_rows(lambda i, k, s, d: [i + u * d for u in range(k)]), "stride 2")
 
 
 def test_nb01_unused_rows_forgets_padding():

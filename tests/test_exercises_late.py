@@ -73,9 +73,9 @@ def _fails_with(report, *fragments):
 
 def test_nb05_wrong_answers():
     # rotation that forgets one axis
-    _fails_with(nb05.check_rotated_tap(lambda a, b, HH, WW: (HH - 1 - a, b)), "expected")
+    _fails_with(nb05.check_rotated_tap(lambda u, v, HH, WW: (HH - 1 - u, v)), "expected")
     # uses HH for both axes: fails on non-square kernels only
-    report = nb05.check_rotated_tap(lambda a, b, HH, WW: (HH - 1 - a, HH - 1 - b))
+    report = nb05.check_rotated_tap(lambda u, v, HH, WW: (HH - 1 - u, HH - 1 - v))
     _fails_with(report, "non-square")
     # zero insertion with s zeros instead of s − 1: wrong shape
     def too_many_zeros(dout, stride):
@@ -118,10 +118,10 @@ def test_nb05_solutions_against_oracles(rng, margins):
 
 
 def test_nb06_wrong_answers():
-    # (a, b, c) row order (seed 003's NHWC order) instead of (c, a, b)
+    # (u, v, c) row order (the im2col post's NHWC order) instead of (c, u, v)
     _fails_with(nb06.check_im2col_position(
-        lambda n, c, i, j, a, b, C, HH, WW, Ho, Wo: ((a * WW + b) * C + c, (n * Ho + i) * Wo + j)),
-        "channel 2 of 3")
+        lambda n, c, i, j, u, v, C, HH, WW, Ho, Wo: ((u * WW + v) * C + c, (n * Ho + i) * Wo + j)),
+        "✗ channel 2 of 3", "rows in (u, v, c) order")
     # im2col that ignores padding
     _fails_with(nb06.check_im2col(lambda x, k, s, p: nb06.solution_im2col(x, k, s, 0)),
                 "padding", "wrong shape")
@@ -173,8 +173,8 @@ def test_nb07_wrong_answers():
                 for i in range(dout.shape[2]):
                     for j in range(dout.shape[3]):
                         win = x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
-                        a, b = np.unravel_index(np.argmax(win), win.shape)
-                        dx[n, c, i * sh + a, j * sw + b] = dout[n, c, i, j]
+                        u, v = np.unravel_index(np.argmax(win), win.shape)
+                        dx[n, c, i * sh + u, j * sw + v] = dout[n, c, i, j]
         return dx
     _fails_with(nb07.check_maxpool_backward(assign), "overlapping")
     # split rule where first is expected, and vice versa
@@ -278,7 +278,7 @@ def test_nb10_wrong_answers():
     # averaged over the batch
     _fails_with(nb10.check_dw_batch(lambda d, x, ws, s, p: nb10.solution_dw_batch(d, x, ws, s, p) / len(x)),
                 "batch 4")
-    # seed 003 with the kernel not rotated: feed a pre-rotated kernel to the fixed solution
+    # the im2col post with the kernel not rotated: feed a pre-rotated kernel to the fixed solution
     def unrotated(dz, x, w, ker_shape, stride, padding):
         F, C = np.shape(w)[0], np.shape(x)[3]
         kh, kw = ker_shape
