@@ -239,7 +239,7 @@ def test_nb03_reached_without_taps():
 
 
 def test_nb03_bounds_published_floor():
-    # Seed 002's floor for the lower bound, translated to 0-based, unclamped.
+    # The StackExchange question's floor for the lower bound, translated to 0-based, unclamped.
     def floor_bounds(q, n, k, s, p):
         return ((q + p - k + 1) // s, (q + p) // s)
 
@@ -319,7 +319,7 @@ def test_nb04_dw_averaged_over_batch():
 
 
 def test_nb04_dw_nptel_flipped():
-    # Seed 001's true-convolution convention gives the rotated dw.
+    # The NPTEL slides' true-convolution convention gives the rotated dw.
     def wrong(dout, x, ks, s, p, d):
         return nb04.solution_conv_dw(dout, x, ks, s, p, d)[:, :, ::-1, ::-1]
 
