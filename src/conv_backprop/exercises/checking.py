@@ -786,7 +786,14 @@ def exercise_help(module_name: str, hints: dict):
         print(f"The reference solution of {name} (conv_backprop.exercises.{label}.solution_{name}):\n")
         for src in _helper_sources(fn, module):
             print(src)
-        print(inspect.getsource(fn))
+        source = inspect.getsource(fn)
+        print(source)
+        import re
+
+        others = [o for o in dict.fromkeys(re.findall(r"\bsolution_(\w+)\s*\(", source))
+                  if o != name and o in known]
+        for other in others:
+            print(f'It calls the reference solution of exercise {other}: ex.solution("{other}") prints it.')
 
     def progress() -> Progress:
         """Which exercises of this notebook pass, from the checks run in this kernel."""

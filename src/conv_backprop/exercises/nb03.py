@@ -88,8 +88,15 @@ def check_outputs_reached(learner) -> CheckReport:
     def tap_from_window_end(q, n, k, s, p):
         return [(i, k - 1 - u) for i, u in _ref_outputs_reached(q, n, k, s, p)]
 
+    def floor_range(q, n, k, s, p):
+        n_out = (n + 2 * p - k) // s + 1
+        lo, hi = max(0, (q + p - k + 1) // s), min(n_out - 1, (q + p) // s)
+        return [(i, q + p - i * s) for i in range(lo, hi + 1)]
+
     mistakes = [
         Mistake("padding forgotten: input row q is padded row q + p", as_array(no_padding)),
+        Mistake("outputs from the floor of (q + p − k + 1)/s on: that output's tap q + p − i·s is "
+                "k or more, outside the kernel (a ceiling is needed there)", as_array(floor_range)),
         Mistake("outputs that do not exist listed too: keep 0 ≤ i < n_out", as_array(no_range)),
         Mistake("the tap counted from the end of the window (k − 1 − u, a rotated kernel's "
                 "index): tap u = q + p − i·s", as_array(tap_from_window_end)),

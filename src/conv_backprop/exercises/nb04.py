@@ -137,6 +137,8 @@ def check_dw_entry(learner) -> CheckReport:
         Mistake("x read without its padding: output (i, j) meets xpad[n, c, i·s + u·d, j·s + v·d], "
                 "in padded coordinates", unpadded),
         Mistake("only the first example of the batch summed: every example n adds its share", first_example),
+        Mistake("the stride ignored: output (i, j) reads rows from i·s and columns from j·s on",
+                lambda dout, x, f, c, u, v, s, p, d: solution_dw_entry(dout, x, f, c, u, v, 1, p, d)),
     ]
     return check_function("one entry of dw", learner, reference, cases, mistakes=mistakes)
 

@@ -345,6 +345,8 @@ def check_windows_containing(learner) -> CheckReport:
     mistakes = [
         Mistake("windows that do not exist counted: only windows i = 0 … n_out − 1 hold entries "
                 "(the floor in the output size drops the last ones)", unclipped),
+        Mistake("k // s for every entry: entries near the edges are in fewer windows, and where s "
+                "does not divide k the count changes from entry to entry", lambda q, n, k, s, p=0: k // s),
         Mistake("padding forgotten: entry q is at padded position q + p", no_padding),
     ]
     return check_function("Exercise 5: how many windows hold an entry", learner,

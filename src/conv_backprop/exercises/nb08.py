@@ -216,6 +216,8 @@ def check_relu_kink_mask(learner) -> CheckReport:
         Case("|x| exactly h: the step just touches the kink, no error", (np.array([0.25, -0.25, 0.1]), 0.25)),
     ]
     mistakes = [
+        Mistake("only x = 0 marked: the two points x − h and x + h straddle the kink whenever |x| < h",
+                lambda x, h: np.asarray(x, dtype=float) == 0),
         Mistake("≤ where < is needed: at |x| = h the step just touches the kink, and both points "
                 "stay on one side", lambda x, h: np.abs(np.asarray(x, dtype=float)) <= h),
         Mistake("2h instead of h: the difference reads x − h and x + h, so only |x| < h straddles 0",

@@ -71,6 +71,8 @@ def check_relu_backward(fn):
     mistakes = [
         Mistake("the gradient let through at x = 0: ReLU's derivative is taken as 0 there (x > 0 "
                 "passes, x ≤ 0 does not)", at_zero),
+        Mistake("dout passed through unchanged: ReLU blocks the gradient where x ≤ 0",
+                lambda dout, x: np.array(dout, dtype=np.float64)),
         Mistake("the mask returned without dout: dx = dout where x > 0",
                 lambda dout, x: (np.asarray(x) > 0).astype(float)),
     ]
