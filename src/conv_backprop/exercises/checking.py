@@ -28,6 +28,7 @@ import inspect
 import math
 import numbers
 import os
+import re
 import signal
 import sys
 import sysconfig
@@ -725,8 +726,6 @@ def _exercise_name(value, known) -> str:
 def _helper_sources(fn, module) -> list[str]:
     """Sources of the module's private helper functions that ``fn`` calls (recursively), so that a
     printed solution is complete."""
-    import re
-
     seen, order = set(), []
 
     def visit(f):
@@ -788,8 +787,6 @@ def exercise_help(module_name: str, hints: dict):
             print(src)
         source = inspect.getsource(fn)
         print(source)
-        import re
-
         others = [o for o in dict.fromkeys(re.findall(r"\bsolution_(\w+)\s*\(", source))
                   if o != name and o in known]
         for other in others:
