@@ -187,15 +187,14 @@ def check_flipped_input(learner) -> CheckReport:
         return np.pad(z, ((0, 0), (0, 0), (kh - 1 - ph, kh - 1 - ph), (kw - 1 - pw, kw - 1 - pw)))
 
     def pad_p(dout, x_shape, k, s, p):
-        (kh, kw), (ph, pw) = int_pair(k), int_pair(p)
-        z = solution_zero_insert(dout, s)
-        return np.pad(z, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+        return solution_flipped_input(dout, x_shape, k, s, 0)  # dout[i] at row i·s + k − 1
 
     mistakes = [
         Mistake("the stride ignored: no zeros inserted between the entries of dout", no_insertion),
         Mistake("the rows the forward pass never reached forgotten: pad the bottom and right by "
                 "k − 1 − p plus the unused rows, so the result has H + HH − 1 rows", symmetric),
-        Mistake("padded by k − 1 whatever p: the forward pass's padding p takes p off that", pad_p),
+        Mistake("the forward pass's padding ignored: dout[i] goes to row i·s + k − 1 − p, not i·s + k − 1",
+                pad_p),
     ]
     return check_function(
         "Exercise 3: dout prepared for the flipped kernel", learner, _flipped_input_reference, cases,
