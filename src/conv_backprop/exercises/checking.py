@@ -695,7 +695,7 @@ class Progress:
         width = max((len(e) for e, _, _ in self.rows), default=0)
         lines = [f"Your progress in {self.notebook} (checks run in this kernel):"]
         for exercise, status, detail in self.rows:
-            mark = {"pass": "✅", "fail": "❌"}.get(status, "·")
+            mark = {"pass": "✅", "fail": "❌"}.get(status, "· ")
             lines.append(f"  {mark} {exercise:<{width}}  {detail}")
         lines.append(f"{self.passed} of {len(self.rows)} exercises pass.")
         if self.passed < len(self.rows):

@@ -303,7 +303,7 @@ HINTS = {
         "Write the condition 0 ≤ q + p − i·s ≤ k − 1 as two inequalities on i, then solve each.",
         "i ≤ (q + p)/s gives a floor; i ≥ (q + p − k + 1)/s gives a ceiling (the smallest whole i "
         "at or above). Then clamp to the outputs that exist, 0 … n_out − 1.",
-        "lo = -(-(q + padding - kernel_size + 1) // stride)  # ceiling division; "
+        "lo = -(-(q + padding - kernel_size + 1) // stride) (a ceiling division); "
         "hi = (q + padding) // stride; return (max(0, lo), min(n_out - 1, hi))",
     ),
     "dx_1d": (

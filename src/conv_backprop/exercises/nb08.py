@@ -307,15 +307,15 @@ HINTS = {
     ),
     "difference_errors_cubic": (
         "Expand (x + h)³ and (x − h)³ with the binomial formula, then subtract the true derivative 3x².",
-        "(x ± h)³ = x³ ± 3x²h + 3xh² ± h³. The forward difference keeps the 3xh² term; the centred "
-        "one cancels it.",
+        "(x ± h)³ = x³ ± 3x²h + 3xh² ± h³. Divided by h, the forward difference leaves 3xh + h² "
+        "over 3x²; in the centred one the 3xh² terms cancel.",
         "return (3*x*h + h*h, h*h)",
     ),
     "relu_kink_mask": (
         "The centred difference reads ReLU at x − h and x + h. When are those two points on "
         "different sides of 0?",
-        "They straddle 0 exactly when x − h < 0 < x + h, that is |x| < h (strictly: at |x| = h one "
-        "point is 0 itself, where both sides agree).",
+        "They straddle 0 exactly when x − h < 0 < x + h, that is |x| < h. At |x| = h one point is 0 "
+        "itself, where ReLU is 0 from either side, so the difference is still exact: use <, not ≤.",
         "return np.abs(np.asarray(x, dtype=float)) < h",
     ),
     "maxpool_safe_h": (

@@ -262,8 +262,8 @@ HINTS = {
         "respect to the scores is p minus the one-hot label.",
         "Subtract each row's maximum before np.exp (it does not change softmax, and avoids overflow). "
         "The loss is the mean over N examples, so divide by N.",
-        "e = np.exp(scores - scores.max(axis=1, keepdims=True)); p = e / e.sum(axis=1, keepdims=True); "
-        "return (p - np.eye(K)[labels]) / N",
+        "N, K = scores.shape; e = np.exp(scores - scores.max(axis=1, keepdims=True)); "
+        "p = e / e.sum(axis=1, keepdims=True); return (p - np.eye(K)[labels]) / N",
     ),
     "he_std": (
         "He initialisation draws weights with variance 2 / fan_in. What is the fan-in of one output?",
