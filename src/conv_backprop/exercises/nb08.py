@@ -307,8 +307,8 @@ HINTS = {
     ),
     "difference_errors_cubic": (
         "Expand (x + h)³ and (x − h)³ with the binomial formula, then subtract the true derivative 3x².",
-        "(x ± h)³ = x³ ± 3x²h + 3xh² ± h³. Divided by h, the forward difference leaves 3xh + h² "
-        "over 3x²; in the centred one the 3xh² terms cancel.",
+        "(x ± h)³ = x³ ± 3x²h + 3xh² ± h³. So ((x + h)³ − x³)/h = 3x² + 3xh + h², while in "
+        "((x + h)³ − (x − h)³)/(2h) the 3xh² terms cancel.",
         "return (3*x*h + h*h, h*h)",
     ),
     "relu_kink_mask": (
