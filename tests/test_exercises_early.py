@@ -74,7 +74,7 @@ def test_nb00_padding_only_one_side():
 
 
 def test_nb00_padding_every_axis():
-    _fails(nb00.check_padded_shape(lambda s, p: tuple(v + 2 * p for v in s)), "result[0]")
+    _fails(nb00.check_padded_shape(lambda s, p: tuple(size + 2 * p for size in s)), "result[0]")
 
 
 def test_nb00_pad_top_left_only():

@@ -74,7 +74,7 @@ def _read_record(out: Path) -> dict:
         raise WorkspaceError(f"{path} cannot be read ({exc}); move it away (`mv {path} {path}.bad`) "
                              f"and run again: without it no notebook of the workspace is changed, "
                              f"missing ones are added") from exc
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+    if not isinstance(data, dict) or not all(isinstance(key, str) and isinstance(value, str) for key, value in data.items()):
         raise WorkspaceError(f"{path} is not the record this tool keeps (notebook name → SHA-256); "
                              f"move it away (`mv {path} {path}.bad`) and run again")
     return data

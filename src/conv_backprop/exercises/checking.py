@@ -50,10 +50,10 @@ TIME_LIMIT = 10.0
 _LIMIT: contextvars.ContextVar = contextvars.ContextVar("conv_backprop_time_limit", default=None)
 
 
-def int_pair(v) -> tuple[int, int]:
+def int_pair(value) -> tuple[int, int]:
     """An int or an (h, w) pair as an (h, w) pair of ints (for the exercises' own solutions,
     which deliberately avoid the package's validated helpers)."""
-    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
+    return (int(value), int(value)) if np.isscalar(value) else (int(value[0]), int(value[1]))
 
 
 @dataclass(frozen=True)
@@ -68,17 +68,17 @@ class Case:
 # --------------------------------------------------------------------------- formatting
 
 
-def _fmt(v, limit: int = 120) -> str:
+def _fmt(value, limit: int = 120) -> str:
     """A short, never-failing text for a value shown in a report."""
     try:
-        if isinstance(v, (float, np.floating)):
-            return f"{float(v):.6g}"
-        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10**30:
-            digits = int(v.bit_length() * math.log10(2)) + 1
-            return f"{'-' if v < 0 else ''}an int of about {digits} digits"
-        text = " ".join(repr(v).split())  # an array's repr on one line
+        if isinstance(value, (float, np.floating)):
+            return f"{float(value):.6g}"
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
+            digits = int(value.bit_length() * math.log10(2)) + 1
+            return f"{'-' if value < 0 else ''}an int of about {digits} digits"
+        text = " ".join(repr(value).split())  # an array's repr on one line
     except Exception:  # noqa: BLE001 — a learner's object whose repr fails
-        text = f"<{type(v).__name__} object>"
+        text = f"<{type(value).__name__} object>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

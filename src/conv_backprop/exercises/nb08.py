@@ -69,12 +69,12 @@ def check_centred_difference(learner) -> CheckReport:
 
     cases = [
         Case("f = Σ x³ with a large step h = 0.1 (a forward difference is off by ~3xh)",
-             (lambda v: np.sum(v**3), rng.normal(size=5), 0.1)),
+             (lambda z: np.sum(z**3), rng.normal(size=5), 0.1)),
         Case("f = Σ sin(x) · c on a 2-D array, h = 1e-2",
-             (lambda v: np.sum(np.sin(v) * np.arange(1, 7).reshape(2, 3)), rng.normal(size=(2, 3)), 1e-2)),
-        Case("f = (Σ x)², entries interact, h = 1e-3", (lambda v: np.sum(v) ** 2, rng.normal(size=4), 1e-3)),
-        Case("integer input (compute in float, not in int)", (lambda v: np.sum(v**3), np.array([1, 2, 3]), 0.5)),
-        Case("f = Σ exp(x) on a 4-D array", (lambda v: np.sum(np.exp(v)), rng.normal(size=(1, 2, 2, 2)), 1e-3)),
+             (lambda z: np.sum(np.sin(z) * np.arange(1, 7).reshape(2, 3)), rng.normal(size=(2, 3)), 1e-2)),
+        Case("f = (Σ x)², entries interact, h = 1e-3", (lambda z: np.sum(z) ** 2, rng.normal(size=4), 1e-3)),
+        Case("integer input (compute in float, not in int)", (lambda z: np.sum(z**3), np.array([1, 2, 3]), 0.5)),
+        Case("f = Σ exp(x) on a 4-D array", (lambda z: np.sum(np.exp(z)), rng.normal(size=(1, 2, 2, 2)), 1e-3)),
     ]
     def forward(f, x, h):
         x = np.array(x, dtype=np.float64)
@@ -197,7 +197,7 @@ def solution_relu_kink_mask(x, h):
 
 def _relu_kink_reference(x, h):
     x = np.asarray(x, dtype=float)
-    relu = lambda v: np.maximum(v, 0.0)  # noqa: E731
+    relu = lambda z: np.maximum(z, 0.0)  # noqa: E731
     numeric = (relu(x + h) - relu(x - h)) / (2 * h)
     derivative = (x > 0).astype(float)
     return np.abs(numeric - derivative) > 1e-3
