@@ -115,6 +115,24 @@ def test_the_course_notebooks_make_a_workspace_with_every_exercise_stubbed(tmp_p
     assert stubs >= 47
 
 
+def test_progress_and_printed_solutions_lose_the_teachers_outputs(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nb = _lesson(1, "Tiny")
+    shown = nbformat.v4.new_output("stream", name="stdout", text="def solution_f(x):\n    return x + 1\n")
+    done = nbformat.v4.new_output("execute_result", data={"text/plain": "2 of 2 exercises pass."},
+                                  execution_count=9)
+    nb.cells += [new_code_cell('ex.solution("f")', outputs=[shown]),
+                 new_code_cell("ex.progress()", outputs=[done]),
+                 new_code_cell("print(1)", outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")])]
+    nbformat.write(nb, folder / "01-tiny.ipynb")
+    out = tmp_path / "workspace"
+    workspace.sync(folder, out)
+    cells = nbformat.read(out / "01-tiny.ipynb", as_version=4).cells
+    assert cells[-3].outputs == [] and cells[-2].outputs == [], "the teacher's state leaked"
+    assert cells[-1].outputs, "an ordinary cell keeps its output"
+
+
 # ----------------------------------------------------------------------------- never overwritten
 
 

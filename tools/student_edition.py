@@ -18,7 +18,9 @@ so the checker still runs and reports ``❌ … not implemented yet (my_dx_row: 
 with your answer; …)`` until the learner writes the function, and the line itself says where
 help is (``ex.hint``, see :mod:`conv_backprop.exercises`). Nothing else changes, except that
 
-* the outputs of exercise and checker cells are cleared (they showed the teacher's ✅);
+* the outputs of exercise and checker cells are cleared (they showed the teacher's ✅), and so
+  are those of cells that call ``ex.progress(`` (the teacher's "all pass") or ``ex.solution(``
+  (a reference solution's source);
 * cells tagged ``solution`` (a worked answer in the teacher's edition) are left out;
 * the notebook metadata records ``conv_backprop.edition = "student"``.
 
@@ -63,6 +65,8 @@ NOTEBOOK_NAME = re.compile(r"^\d\d-[^/]*\.ipynb$")
 SOLUTION_CALL = re.compile(r"\bsolution_\w*\s*\(")
 _DEF = re.compile(r"^\s*def\s+(\w+)\s*\(", re.MULTILINE)
 SOLUTION_TAG = "solution"
+# Cells whose output shows the teacher's state: progress ("4 of 4 pass") or a printed solution.
+HELP_CALL = re.compile(r"\bex\.(progress|solution)\s*\(")
 
 
 class StudentEditionError(ValueError):
@@ -175,7 +179,7 @@ def convert_notebook(path: Path) -> Conversion:
                 cell.source = new
                 conv.replaced.extend((len(kept), a, b) for a, b in swaps)
                 exercise_functions.update(_DEF.findall(new))
-            if swaps or checks_exercise(src, exercise_functions):
+            if swaps or checks_exercise(src, exercise_functions) or HELP_CALL.search(src):
                 # Their outputs showed the teacher's ✅; a demonstration of a wrong answer
                 # (a checker called on some other function) keeps its output.
                 cell.outputs = []
