@@ -60,6 +60,14 @@ class WorkspaceError(ValueError):
     """A request the workspace tool refuses (the message says why and what to do)."""
 
 
+def _show(path: Path) -> str:
+    """``path`` as the learner typed it: relative to the current folder when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -138,23 +146,23 @@ def sync(notebooks: Path, out: Path) -> list[str]:
     orphans = sorted(p.name for p in out.glob("*.ipynb") if p.name not in names)
     lines = []
     if first:
-        lines.append(f"Created your workspace {out} with {len(added)} notebooks: the learner's edition, "
+        lines.append(f"Created your workspace {_show(out)} with {len(added)} notebooks: the learner's edition, "
                      f"yours to edit. No command overwrites it (the teacher's edition is in "
-                     f"{notebooks}: `make lab-teacher`).")
+                     f"{_show(notebooks)}: `make lab-teacher`).")
     elif added:
-        lines.append(f"Added to your workspace {out}: {', '.join(added)} (new in the teacher's "
+        lines.append(f"Added to your workspace {_show(out)}: {', '.join(added)} (new in the teacher's "
                      f"edition, or missing here). Your other notebooks were not touched.")
     if updated:
         lines.append(f"Brought up to date (you had not changed them): {', '.join(updated)}.")
     for name in kept_changed:
         lines.append(f"The teacher's edition of {name} has changed since your copy was made; your copy "
                      f"is kept as it is. For the new version: make reset NB={name[:2]} (your copy is "
-                     f"saved in {out / BACKUPS} first).")
+                     f"saved in {_show(out / BACKUPS)} first).")
     if orphans:
         lines.append(f"Kept, though the teacher's edition no longer has them: {', '.join(orphans)}.")
     lines += unsafe
     if not lines:
-        lines.append(f"Your workspace is {out} (the learner's edition; no command overwrites it). "
+        lines.append(f"Your workspace is {_show(out)} (the learner's edition; no command overwrites it). "
                      f"The teacher's edition: `make lab-teacher`.")
     return lines
 
@@ -209,9 +217,9 @@ def reset(notebooks: Path, out: Path, nb: str, exercise: str | None = None) -> l
         target.write_bytes(conv.text.encode())
         record[conv.name] = _sha(conv.text.encode())
         _write_record(out, record)
-        lines = [f"Reset {target} to its starting state."]
+        lines = [f"Reset {_show(target)} to its starting state."]
         if saved:
-            lines.append(f"Your previous copy is saved as {saved}.")
+            lines.append(f"Your previous copy is saved as {_show(saved)}.")
         lines.append("Your other notebooks were not touched. If the notebook is open in JupyterLab: "
                      "File → Reload Notebook from Disk.")
         return lines
@@ -225,7 +233,7 @@ def reset(notebooks: Path, out: Path, nb: str, exercise: str | None = None) -> l
         listed = ", ".join(starts) or "none"
         raise WorkspaceError(f"EX={exercise!r} is not an exercise of {conv.name}; its exercises are: {listed}")
     if not target.exists():
-        raise WorkspaceError(f"{target} does not exist; `make lab` (or `make reset NB={conv.name[:2]}`) "
+        raise WorkspaceError(f"{_show(target)} does not exist; `make lab` (or `make reset NB={conv.name[:2]}`) "
                              f"creates it with every exercise at its start")
     mine = nbformat.read(target, as_version=4)
     start_cell = fresh.cells[starts[name]]
@@ -235,19 +243,19 @@ def reset(notebooks: Path, out: Path, nb: str, exercise: str | None = None) -> l
         mine.cells[where].source = start_cell.source
         mine.cells[where].outputs = []
         mine.cells[where].execution_count = None
-        done = f"Reset exercise {name} of {target}: the cell defining my_{name} is back to its start."
+        done = f"Reset exercise {name} of {_show(target)}: the cell defining my_{name} is back to its start."
     else:
         # The learner deleted the cell: put it back before the first cell that checks it.
         check = re.compile(rf"\bex\.check_{re.escape(name)}\s*\(")
         at = next((i for i, c in enumerate(mine.cells) if c.cell_type == "code" and check.search(c.source)),
                   len(mine.cells))
         mine.cells.insert(at, nbformat.from_dict(dict(start_cell)))
-        done = f"Reset exercise {name} of {target}: its cell was missing and is back (cell {at})."
+        done = f"Reset exercise {name} of {_show(target)}: its cell was missing and is back (cell {at})."
     text = nbformat.writes(mine) + "\n"
     target.write_text(text, encoding="utf-8")
     record.pop(conv.name, None)  # the notebook is still the learner's: sync never overwrites it
     _write_record(out, record)
-    return [done, f"The notebook as it was is saved as {saved}. Every other cell and notebook is as it was.",
+    return [done, f"The notebook as it was is saved as {_show(saved)}. Every other cell and notebook is as it was.",
             "If the notebook is open in JupyterLab: File → Reload Notebook from Disk."]
 
 
