@@ -10,10 +10,15 @@ STAMP  := $(VENV)/.installed-from-pyproject
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 \
          --nbval-sanitize-with tests/nbval-sanitize.cfg
 
-.PHONY: lab test test-fast test-oldest test-torch margins notebooks figures bench vendor slides html student slide-metadata clean help
+.PHONY: lab lab-teacher reset test test-fast test-oldest test-torch margins notebooks figures bench vendor slides html student slide-metadata clean help
 
 help:
-	@echo "make lab        open the workbook in JupyterLab (localhost, token auth)"
+	@echo "make lab        open YOUR workspace in JupyterLab: workspace/, the learner's edition (exercises"
+	@echo "                as stubs, help on demand), created on first run, never overwritten; new"
+	@echo "                notebooks of the teacher's edition are added to it"
+	@echo "make lab-teacher open the teacher's edition (notebooks/, every answer shown) instead"
+	@echo "make reset NB=04 [EX=db]  put notebook 04 (or only its exercise db) of your workspace"
+	@echo "                back to its start; the old copy is kept in workspace/.backups/"
 	@echo "make test       run every test, notebooks included"
 	@echo "make test-fast  unit and property tests only"
 	@echo "make test-oldest the unit and explorer tests with every dependency at its declared floor"
@@ -35,9 +40,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[lab,teach,test]'
 	touch $(STAMP)
 
+# The learner's workspace: the student edition of every notebook, theirs to edit. `make lab`
+# creates it on first run and adds notebooks the teacher's edition gained since; it never
+# changes a notebook the learner has changed (tools/workspace.py). WORKSPACE=DIR for another one.
+WORKSPACE ?= workspace
 lab: $(STAMP)
+	$(BIN)/python tools/workspace.py --out "$(WORKSPACE)" sync
+	$(BIN)/jupyter lab --ip=127.0.0.1 --allow-root \
+		--ServerApp.root_dir="$(CURDIR)" "$(WORKSPACE)/00-start-here.ipynb"
+
+# The teacher's edition: the source, every reference answer in view.
+lab-teacher: $(STAMP)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --allow-root \
 		--ServerApp.root_dir="$(CURDIR)" notebooks/00-start-here.ipynb
+
+# One notebook (NB=04) or one exercise of it (NB=04 EX=db) of the workspace back to its start.
+reset: $(STAMP)
+	$(BIN)/python tools/workspace.py --out "$(WORKSPACE)" reset "$(NB)" $(if $(EX),--exercise "$(EX)")
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks $(NBVAL)

@@ -69,11 +69,11 @@ def test_an_input_changed_in_place_fails_and_is_named():
     # keyword arguments and list arguments are watched too
     cases = [Case("kw", (np.ones(2),), {"scale": [1.0, 2.0]})]
 
-    def appends(v, scale):
+    def appends(z, scale):
         scale.append(3.0)
-        return v
+        return z
 
-    assert "changed its input `scale` in place" in str(check_function("kw", appends, lambda v, scale: v, cases))
+    assert "changed its input `scale` in place" in str(check_function("kw", appends, lambda z, scale: z, cases))
 
 
 def test_learner_and_reference_get_separate_copies():
@@ -81,15 +81,15 @@ def test_learner_and_reference_get_separate_copies():
     cases = [Case("c", (original,))]
     seen = []
 
-    def reference(v):
-        seen.append(v)
-        expected = v * 2
-        v[:] = 99.0  # a reference that scribbles on its copy changes nothing for the learner
+    def reference(z):
+        seen.append(z)
+        expected = z * 2
+        z[:] = 99.0  # a reference that scribbles on its copy changes nothing for the learner
         return expected
 
-    def learner(v):
-        seen.append(v)
-        return v * 2
+    def learner(z):
+        seen.append(z)
+        return z * 2
 
     assert check_function("copies", learner, reference, cases).passed
     assert seen[0] is not original and seen[1] is not original and seen[0] is not seen[1]
@@ -156,10 +156,10 @@ def test_a_result_instead_of_a_function_is_explained():
 
 
 def test_a_reference_or_checker_that_fails_is_a_report_not_a_crash():
-    def broken_reference(v):
+    def broken_reference(z):
         raise KeyError("oops")
 
-    report = check_function("x", lambda v: v, broken_reference, [Case("c", (1,))])
+    report = check_function("x", lambda z: z, broken_reference, [Case("c", (1,))])
     assert not report.passed
     assert "the checker could not work out the expected answer (KeyError: 'oops')" in str(report)
 
@@ -167,7 +167,7 @@ def test_a_reference_or_checker_that_fails_is_a_report_not_a_crash():
     def check_broken(learner):
         raise RuntimeError("a bug in the checker")
 
-    report = check_broken(lambda v: v)
+    report = check_broken(lambda z: z)
     assert not report.passed and "check_broken could not run (RuntimeError: a bug in the checker)" in str(report)
 
 
@@ -189,7 +189,7 @@ NEEDS_ALARM = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no in
 
 @NEEDS_ALARM
 def test_a_hanging_function_is_stopped_and_the_rest_is_skipped():
-    def spins(v):
+    def spins(z):
         while True:
             try:
                 time.sleep(0.01)
@@ -199,7 +199,7 @@ def test_a_hanging_function_is_stopped_and_the_rest_is_skipped():
     cases = [Case("first", (1,)), Case("second", (2,))]
     handler = signal.getsignal(signal.SIGALRM)
     start = time.monotonic()
-    report = check_function("loop", spins, lambda v: v, cases, time_limit=0.1)
+    report = check_function("loop", spins, lambda z: z, cases, time_limit=0.1)
     assert time.monotonic() - start < 5
     text = str(report)
     assert report.failures == 2
@@ -219,7 +219,7 @@ def test_the_time_limit_restores_the_previous_handler_and_timer():
     old = signal.signal(signal.SIGALRM, previous)
     try:
         signal.setitimer(signal.ITIMER_REAL, 0.6)  # someone else's timer, running
-        report = check_function("quick", lambda v: v, lambda v: v, [Case("c", (1,))], time_limit=5)
+        report = check_function("quick", lambda z: z, lambda z: z, [Case("c", (1,))], time_limit=5)
         assert report.passed
         assert signal.getsignal(signal.SIGALRM) is previous
         remaining = signal.getitimer(signal.ITIMER_REAL)[0]
@@ -234,7 +234,7 @@ def test_the_time_limit_restores_the_previous_handler_and_timer():
 def test_off_the_main_thread_the_cases_run_without_a_limit():
     results = []
     thread = threading.Thread(target=lambda: results.append(
-        check_function("t", lambda v: v, lambda v: v, [Case("c", (1,))], time_limit=0.01)))
+        check_function("t", lambda z: z, lambda z: z, [Case("c", (1,))], time_limit=0.01)))
     thread.start()
     thread.join(10)
     assert results and results[0].passed
@@ -244,11 +244,11 @@ def test_off_the_main_thread_the_cases_run_without_a_limit():
 def test_time_limit_is_validated_and_configurable():
     @checker
     def check_slow(learner):
-        return check_function("slow", learner, lambda v: v, [Case("c", (1,))])
+        return check_function("slow", learner, lambda z: z, [Case("c", (1,))])
 
-    def slow(v):
+    def slow(z):
         time.sleep(0.3)
-        return v
+        return z
 
     assert "did not finish within 0.05 s" in str(check_slow(slow, time_limit=0.05))
     assert check_slow(slow, time_limit=math.inf).passed
@@ -257,3 +257,41 @@ def test_time_limit_is_validated_and_configurable():
         check_slow(slow, time_limit=-1)
     with pytest.raises(TypeError, match=r"time_limit must be a positive number of seconds .*got '5'"):
         check_slow(slow, time_limit="5")
+
+
+def _notebook_cell(source: str, ns: dict, number: int = 7) -> str:
+    """Run ``source`` as JupyterLab runs a cell: compiled under a file name of the kernel's
+    (ipykernel's ``/tmp/ipykernel_<pid>/<n>.py``) whose lines linecache knows."""
+    import linecache
+
+    filename = f"/tmp/ipykernel_4242/{number}.py"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), ns)
+    return filename
+
+
+def test_a_notebook_learners_innermost_own_line_is_quoted():
+    from conv_backprop.exercises import nb02, nb04
+
+    ns = {"np": np}
+    _notebook_cell(
+        "def add_ring(total):\n"
+        "    return np.concatenate([total, np.zeros((2, 2))])  # raises inside numpy\n"
+        "\n"
+        "def my_db(dout):\n"
+        "    total = dout.sum(axis=(0, 2, 3))\n"
+        "    return add_ring(total)\n", ns)
+    text = str(nb04.check_db(ns["my_db"]))
+    assert "raised ValueError" in text, text
+    # the innermost frame of the learner's code (their helper), not numpy's, not the caller's
+    assert "(line 2: return np.concatenate([total, np.zeros((2, 2))])  # raises inside numpy)" in text, text
+    assert "return add_ring(total)" not in text
+
+    # a call into this package that refuses its input: the learner's own line that called it
+    _notebook_cell(
+        "import conv_backprop as cb\n"
+        "def my_conv_forward(x, w, b, stride, padding, dilation):\n"
+        "    return cb.conv2d_forward(x, w, b, stride=0)\n", ns, number=8)
+    text = str(nb02.check_conv_forward(ns["my_conv_forward"]))
+    assert "raised ValueError" in text and "stride" in text, text
+    assert "(line 3: return cb.conv2d_forward(x, w, b, stride=0))" in text, text

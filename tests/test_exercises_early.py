@@ -74,7 +74,7 @@ def test_nb00_padding_only_one_side():
 
 
 def test_nb00_padding_every_axis():
-    _fails(nb00.check_padded_shape(lambda s, p: tuple(v + 2 * p for v in s)), "result[0]")
+    _fails(nb00.check_padded_shape(lambda s, p: tuple(size + 2 * p for size in s)), "result[0]")
 
 
 def test_nb00_pad_top_left_only():
@@ -139,7 +139,7 @@ def test_nb01_window_rows_without_dilation():
 
 
 def test_nb01_window_rows_stride_ignored():
-    _fails(nb01.check_window_rows(lambda i, k, s, d: [i + a * d for a in range(k)]), "stride 2")
+    _fails(nb01.check_window_rows(lambda i, k, s, d: [i + u * d for u in range(k)]), "stride 2")
 
 
 def test_nb01_unused_rows_forgets_padding():
@@ -235,11 +235,11 @@ def test_nb03_reached_without_taps():
     def only_rows(q, n, k, s, p):
         return [i for i, _ in nb03.solution_outputs_reached(q, n, k, s, p)]
 
-    _fails(nb03.check_outputs_reached(only_rows), "expected a list of (i, a) pairs")
+    _fails(nb03.check_outputs_reached(only_rows), "expected a list of (i, u) pairs")
 
 
 def test_nb03_bounds_published_floor():
-    # Seed 002's floor for the lower bound, translated to 0-based, unclamped.
+    # The StackExchange question's floor for the lower bound, translated to 0-based, unclamped.
     def floor_bounds(q, n, k, s, p):
         return ((q + p - k + 1) // s, (q + p) // s)
 
@@ -297,16 +297,16 @@ def test_nb04_db_wrong_axes():
 
 
 def test_nb04_dw_entry_first_item_only():
-    def wrong(dout, x, f, c, a, b, s, p, d):
-        return nb04.solution_dw_entry(dout[:1], x[:1], f, c, a, b, s, p, d)
+    def wrong(dout, x, f, c, u, v, s, p, d):
+        return nb04.solution_dw_entry(dout[:1], x[:1], f, c, u, v, s, p, d)
 
     _fails(nb04.check_dw_entry(wrong), "expected")
 
 
 def test_nb04_dw_entry_unpadded_x():
-    def wrong(dout, x, f, c, a, b, s, p, d):
+    def wrong(dout, x, f, c, u, v, s, p, d):
         xpad = np.pad(x, ((0, 0), (0, 0), (0, 2 * p), (0, 2 * p)))
-        return nb04.solution_dw_entry(dout, xpad, f, c, a, b, s, 0, d)
+        return nb04.solution_dw_entry(dout, xpad, f, c, u, v, s, 0, d)
 
     _fails(nb04.check_dw_entry(wrong), "padding")
 
@@ -319,7 +319,7 @@ def test_nb04_dw_averaged_over_batch():
 
 
 def test_nb04_dw_nptel_flipped():
-    # Seed 001's true-convolution convention gives the rotated dw.
+    # The NPTEL slides' true-convolution convention gives the rotated dw.
     def wrong(dout, x, ks, s, p, d):
         return nb04.solution_conv_dw(dout, x, ks, s, p, d)[:, :, ::-1, ::-1]
 

@@ -73,9 +73,9 @@ def _fails_with(report, *fragments):
 
 def test_nb05_wrong_answers():
     # rotation that forgets one axis
-    _fails_with(nb05.check_rotated_tap(lambda a, b, HH, WW: (HH - 1 - a, b)), "expected")
+    _fails_with(nb05.check_rotated_tap(lambda u, v, HH, WW: (HH - 1 - u, v)), "expected")
     # uses HH for both axes: fails on non-square kernels only
-    report = nb05.check_rotated_tap(lambda a, b, HH, WW: (HH - 1 - a, HH - 1 - b))
+    report = nb05.check_rotated_tap(lambda u, v, HH, WW: (HH - 1 - u, HH - 1 - v))
     _fails_with(report, "non-square")
     # zero insertion with s zeros instead of s − 1: wrong shape
     def too_many_zeros(dout, stride):
@@ -87,7 +87,7 @@ def test_nb05_wrong_answers():
     _fails_with(nb05.check_zero_insert(too_many_zeros), "wrong shape")
     # prepared dout without the unused-row zero fill: pads k − 1 − p on both sides only
     def no_unused(dout, x_shape, kernel_size, stride, padding):
-        k, s, p = (v if np.isscalar(v) else v[0] for v in (kernel_size, stride, padding))
+        k, s, p = (z if np.isscalar(z) else z[0] for z in (kernel_size, stride, padding))
         z = nb05.solution_zero_insert(dout, s)
         return np.pad(z, ((0, 0), (0, 0), (k - 1 - p, k - 1 - p), (k - 1 - p, k - 1 - p)))
     _fails_with(nb05.check_flipped_input(no_unused), "never reached", "wrong shape")
@@ -104,7 +104,7 @@ def test_nb05_solutions_against_oracles(rng, margins):
     x = rng.normal(size=(2, 3, 7, 6))
     w = rng.normal(size=(4, 3, 3, 2))
     dout = rng.normal(size=cb.conv2d_forward(x, w, np.zeros(4), 2, 1).shape)
-    numeric = cb.numerical_gradient(lambda v: cb.conv2d_forward(v, w, np.zeros(4), 2, 1), x, dout, h=0.5)
+    numeric = cb.numerical_gradient(lambda z: cb.conv2d_forward(z, w, np.zeros(4), 2, 1), x, dout, h=0.5)
     # L = Σ conv(x)·dout is linear in x: centred differences have no truncation error, so the
     # large step h = 0.5 only shrinks rounding error, to about ε·S/h ≈ 2e-16·50/0.5 ≈ 2e-14
     # (notebook 08, docs/testing.md). Entries near 0 make a purely relative test flaky, hence atol.
@@ -118,10 +118,10 @@ def test_nb05_solutions_against_oracles(rng, margins):
 
 
 def test_nb06_wrong_answers():
-    # (a, b, c) row order (seed 003's NHWC order) instead of (c, a, b)
+    # (u, v, c) row order (the im2col post's NHWC order) instead of (c, u, v)
     _fails_with(nb06.check_im2col_position(
-        lambda n, c, i, j, a, b, C, HH, WW, Ho, Wo: ((a * WW + b) * C + c, (n * Ho + i) * Wo + j)),
-        "channel 2 of 3")
+        lambda n, c, i, j, u, v, C, HH, WW, Ho, Wo: ((u * WW + v) * C + c, (n * Ho + i) * Wo + j)),
+        "✗ channel 2 of 3", "rows in (u, v, c) order")
     # im2col that ignores padding
     _fails_with(nb06.check_im2col(lambda x, k, s, p: nb06.solution_im2col(x, k, s, 0)),
                 "padding", "wrong shape")
@@ -162,7 +162,7 @@ def test_nb07_wrong_answers():
         w = np.asarray(window)
         flat = w.ravel()
         k = len(flat) - 1 - int(np.argmax(flat[::-1]))
-        return tuple(int(v) for v in np.unravel_index(k, w.shape))
+        return tuple(int(t) for t in np.unravel_index(k, w.shape))
     _fails_with(nb07.check_first_max_tap(last_max), "tie")
     # max pool with '=' instead of '+=' (overlap)
     def assign(dout, x, k, s):
@@ -173,8 +173,8 @@ def test_nb07_wrong_answers():
                 for i in range(dout.shape[2]):
                     for j in range(dout.shape[3]):
                         win = x[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
-                        a, b = np.unravel_index(np.argmax(win), win.shape)
-                        dx[n, c, i * sh + a, j * sw + b] = dout[n, c, i, j]
+                        u, v = np.unravel_index(np.argmax(win), win.shape)
+                        dx[n, c, i * sh + u, j * sw + v] = dout[n, c, i, j]
         return dx
     _fails_with(nb07.check_maxpool_backward(assign), "overlapping")
     # split rule where first is expected, and vice versa
@@ -213,10 +213,10 @@ def test_nb07_solutions_against_finite_differences(rng, margins):
     dout = rng.normal(size=cb.maxpool2d_forward(x, 3, 2).shape)
     # both pools are (piecewise) linear; h = 1/196, half the smallest gap (1/98), keeps every
     # winner, so the step is exact up to rounding, ε·S/h ≈ 1e-13
-    numeric = cb.numerical_gradient(lambda v: cb.maxpool2d_forward(v, 3, 2), x, dout, h=1 / 196)
+    numeric = cb.numerical_gradient(lambda z: cb.maxpool2d_forward(z, 3, 2), x, dout, h=1 / 196)
     margins.close("nb07 max", nb07.solution_maxpool_backward(dout, x, 3, 2), numeric, rtol=1e-6, atol=1e-8)
     dout = rng.normal(size=cb.avgpool2d_forward(x, 3, 2, 1).shape)
-    numeric = cb.numerical_gradient(lambda v: cb.avgpool2d_forward(v, 3, 2, 1), x, dout, h=0.5)
+    numeric = cb.numerical_gradient(lambda z: cb.avgpool2d_forward(z, 3, 2, 1), x, dout, h=0.5)
     margins.close("nb07 avg", nb07.solution_avgpool_backward(dout, x, 3, 2, 1), numeric, rtol=1e-6, atol=1e-8)
 
 
@@ -278,7 +278,7 @@ def test_nb10_wrong_answers():
     # averaged over the batch
     _fails_with(nb10.check_dw_batch(lambda d, x, ws, s, p: nb10.solution_dw_batch(d, x, ws, s, p) / len(x)),
                 "batch 4")
-    # seed 003 with the kernel not rotated: feed a pre-rotated kernel to the fixed solution
+    # the im2col post with the kernel not rotated: feed a pre-rotated kernel to the fixed solution
     def unrotated(dz, x, w, ker_shape, stride, padding):
         F, C = np.shape(w)[0], np.shape(x)[3]
         kh, kw = ker_shape

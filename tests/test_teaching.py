@@ -317,7 +317,7 @@ def test_stub_names_the_function_and_keeps_indentation(tmp_path):
     conv = student.convert_notebook(folder / "01-tiny.ipynb")
     nb = nbformat.reads(conv.text, as_version=4)
     assert nb.cells[2].source.split("\n")[2] == \
-        '    raise NotImplementedError("my_f: replace this line with your answer")'
+        '    raise NotImplementedError("my_f: replace this line with your answer; stuck? run ex.hint(\'f\')")'
     assert len(nb.cells) == len(EXERCISE_NB.cells) - 1, "the cell tagged 'solution' must go"
     assert nb.cells[3].outputs == []
     with pytest.raises(NotImplementedError, match="my_f: replace this line"):
@@ -339,7 +339,7 @@ def test_edited_student_notebooks_are_never_overwritten(tmp_path):
     # A learner writes an answer: the next run refuses and changes nothing.
     mine = nbformat.read(target, as_version=4)
     mine.cells[2].source = mine.cells[2].source.replace(
-        'raise NotImplementedError("my_f: replace this line with your answer")', "return x + 1")
+        'raise NotImplementedError("my_f: replace this line with your answer; stuck? run ex.hint(\'f\')")', "return x + 1")
     nbformat.write(mine, target)
     learner = target.read_text()
     assert "return x + 1" in learner
@@ -377,7 +377,7 @@ def _learner_answer(out):
     target = out / "01-tiny.ipynb"
     mine = nbformat.read(target, as_version=4)
     mine.cells[2].source = mine.cells[2].source.replace(
-        'raise NotImplementedError("my_f: replace this line with your answer")', "return x + 1")
+        'raise NotImplementedError("my_f: replace this line with your answer; stuck? run ex.hint(\'f\')")', "return x + 1")
     nbformat.write(mine, target)
     return target, target.read_text()
 

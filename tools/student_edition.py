@@ -9,14 +9,18 @@ reference solution on the line after a marker::
 
     ex.check_dx_row(my_dx_row)
 
-In the student edition (``student/``) that one line becomes::
+In the student edition (``student/``, and the learner's workspace ``workspace/`` that
+``tools/workspace.py`` keeps) that one line becomes::
 
-        raise NotImplementedError("my_dx_row: replace this line with your answer")
+        raise NotImplementedError("my_dx_row: replace this line with your answer; stuck? run ex.hint('dx_row')")
 
 so the checker still runs and reports ``❌ … not implemented yet (my_dx_row: replace this line
-with your answer)`` until the learner writes the function. Nothing else changes, except that
+with your answer; …)`` until the learner writes the function, and the line itself says where
+help is (``ex.hint``, see :mod:`conv_backprop.exercises`). Nothing else changes, except that
 
-* the outputs of exercise and checker cells are cleared (they showed the teacher's ✅);
+* the outputs of exercise and checker cells are cleared (they showed the teacher's ✅), and so
+  are those of cells that call ``ex.progress(`` (the teacher's "all pass") or ``ex.solution(``
+  (a reference solution's source);
 * cells tagged ``solution`` (a worked answer in the teacher's edition) are left out;
 * the notebook metadata records ``conv_backprop.edition = "student"``.
 
@@ -61,6 +65,8 @@ NOTEBOOK_NAME = re.compile(r"^\d\d-[^/]*\.ipynb$")
 SOLUTION_CALL = re.compile(r"\bsolution_\w*\s*\(")
 _DEF = re.compile(r"^\s*def\s+(\w+)\s*\(", re.MULTILINE)
 SOLUTION_TAG = "solution"
+# Cells whose output shows the teacher's state: progress ("4 of 4 pass") or a printed solution.
+HELP_CALL = re.compile(r"\bex\.(progress|solution)\s*\(")
 
 
 class StudentEditionError(ValueError):
@@ -94,7 +100,10 @@ def stub_line(solution_line: str, function_name: str | None) -> str:
     """The stub that replaces one reference line, with the same indentation."""
     indent = solution_line[: len(solution_line) - len(solution_line.lstrip())]
     who = f"{function_name}: " if function_name else ""
-    return f'{indent}raise NotImplementedError("{who}replace this line with your answer")'
+    help_ = ""
+    if function_name and function_name.startswith("my_") and len(function_name) > 3:
+        help_ = f"; stuck? run ex.hint('{function_name[3:]}')"
+    return f'{indent}raise NotImplementedError("{who}replace this line with your answer{help_}")'
 
 
 def checks_exercise(source: str, functions) -> bool:
@@ -170,7 +179,7 @@ def convert_notebook(path: Path) -> Conversion:
                 cell.source = new
                 conv.replaced.extend((len(kept), a, b) for a, b in swaps)
                 exercise_functions.update(_DEF.findall(new))
-            if swaps or checks_exercise(src, exercise_functions):
+            if swaps or checks_exercise(src, exercise_functions) or HELP_CALL.search(src):
                 # Their outputs showed the teacher's ✅; a demonstration of a wrong answer
                 # (a checker called on some other function) keeps its output.
                 cell.outputs = []

@@ -28,6 +28,7 @@ import inspect
 import math
 import numbers
 import os
+import re
 import signal
 import sys
 import sysconfig
@@ -38,8 +39,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Case", "CheckReport", "ResultError", "TIME_LIMIT", "check_function", "checker", "compare",
-           "int_pair"]
+__all__ = ["Case", "CheckReport", "Mistake", "ResultError", "TIME_LIMIT", "check_function", "checker",
+           "compare", "diagnose", "exercise_help", "int_pair"]
 
 #: Seconds a learner's function may run on one case before it is stopped (see the module
 #: docstring). Generous: every reference answer of the course takes well under a second.
@@ -49,10 +50,10 @@ TIME_LIMIT = 10.0
 _LIMIT: contextvars.ContextVar = contextvars.ContextVar("conv_backprop_time_limit", default=None)
 
 
-def int_pair(v) -> tuple[int, int]:
+def int_pair(value) -> tuple[int, int]:
     """An int or an (h, w) pair as an (h, w) pair of ints (for the exercises' own solutions,
     which deliberately avoid the package's validated helpers)."""
-    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
+    return (int(value), int(value)) if np.isscalar(value) else (int(value[0]), int(value[1]))
 
 
 @dataclass(frozen=True)
@@ -67,17 +68,17 @@ class Case:
 # --------------------------------------------------------------------------- formatting
 
 
-def _fmt(v, limit: int = 120) -> str:
+def _fmt(value, limit: int = 120) -> str:
     """A short, never-failing text for a value shown in a report."""
     try:
-        if isinstance(v, (float, np.floating)):
-            return f"{float(v):.6g}"
-        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10**30:
-            digits = int(v.bit_length() * math.log10(2)) + 1
-            return f"{'-' if v < 0 else ''}an int of about {digits} digits"
-        text = " ".join(repr(v).split())  # an array's repr on one line
+        if isinstance(value, (float, np.floating)):
+            return f"{float(value):.6g}"
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
+            digits = int(value.bit_length() * math.log10(2)) + 1
+            return f"{'-' if value < 0 else ''}an int of about {digits} digits"
+        text = " ".join(repr(value).split())  # an array's repr on one line
     except Exception:  # noqa: BLE001 — a learner's object whose repr fails
-        text = f"<{type(v).__name__} object>"
+        text = f"<{type(value).__name__} object>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -303,13 +304,15 @@ def checker(fn):
             return CheckReport(name, error=_not_a_function(name, learner))
         token = _LIMIT.set(limit)
         try:
-            return fn(*args, **kwargs)
+            report = fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 — a checker must report, never crash
             return CheckReport(name, error=(
                 f"{name} could not run ({type(exc).__name__}: {_short(exc)}); this is a problem "
                 f"in the checker, not necessarily in your function"))
         finally:
             _LIMIT.reset(token)
+        _record(fn.__module__, name[len("check_"):] if name.startswith("check_") else name, learner, report)
+        return report
 
     return wrapper
 
@@ -504,7 +507,7 @@ def _changed_message(name: str) -> str:
 
 
 def check_function(exercise: str, learner, reference, cases, *, names=None, rtol=1e-6, atol=1e-9,
-                   show_passing: bool = True, time_limit=None) -> CheckReport:
+                   show_passing: bool = True, time_limit=None, mistakes=()) -> CheckReport:
     """Call ``learner`` and ``reference`` on every case and report the differences.
 
     Parameters
@@ -517,6 +520,10 @@ def check_function(exercise: str, learner, reference, cases, *, names=None, rtol
     time_limit : seconds the learner may take per case; None: the checker's ``time_limit=``, else
         :data:`TIME_LIMIT`. After a case runs out of time the remaining cases are not run (each
         would hang as long) and count as failures.
+    mistakes : the classic wrong answers of this exercise, as :class:`Mistake` objects (each a
+        function with the reference's arguments). When a case fails, each output that differs
+        from the expected one is compared with the mistakes' outputs, in order; the first that
+        matches is named in the report (see :func:`diagnose`).
 
     Never raises because of the learner or the reference: every problem is a report line.
     """
@@ -541,7 +548,7 @@ def check_function(exercise: str, learner, reference, cases, *, names=None, rtol
             report.lines.append(f"  ✗ {case.description}: not run (your function ran out of time on "
                                 f"an earlier case)")
             continue
-        message, timed_out = _run_case(case, learner, reference, names, rtol, atol, limit)
+        message, timed_out = _run_case(case, learner, reference, names, rtol, atol, limit, mistakes)
         if message:
             report.failures += 1
             report.lines.append(f"  ✗ {case.description}: {message}")
@@ -550,7 +557,7 @@ def check_function(exercise: str, learner, reference, cases, *, names=None, rtol
     return report
 
 
-def _run_case(case: Case, learner, reference, names, rtol, atol, limit) -> tuple[str, bool]:
+def _run_case(case: Case, learner, reference, names, rtol, atol, limit, mistakes=()) -> tuple[str, bool]:
     """Run one case; return (what is wrong, or "" when it passes; whether it ran out of time)."""
     try:
         expected = reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
@@ -578,9 +585,232 @@ def _run_case(case: Case, learner, reference, names, rtol, atol, limit) -> tuple
             if not isinstance(got, (tuple, list)) or len(got) != len(names):
                 messages.append(f"expected a tuple ({', '.join(names)}), got {type(got).__name__}")
             else:
-                messages += [compare(n, g, e, rtol=rtol, atol=atol) for n, g, e in zip(names, got, expected)]
+                parts = [compare(n, g, e, rtol=rtol, atol=atol) for n, g, e in zip(names, got, expected)]
+                if mistakes and any(parts):
+                    found = diagnose(case, got, expected, mistakes, names=names, rtol=rtol, atol=atol)
+                    parts = [f"{m} — {found[k]}" if m and found.get(k) else m for k, m in enumerate(parts)]
+                messages += parts
         else:
-            messages.append(compare("result", got, expected, rtol=rtol, atol=atol))
+            message = compare("result", got, expected, rtol=rtol, atol=atol)
+            if message and mistakes:
+                found = diagnose(case, got, expected, mistakes, rtol=rtol, atol=atol)
+                if found.get(0):
+                    message = f"{message} — {found[0]}"
+            messages.append(message)
     except Exception as exc:  # noqa: BLE001
         messages.append(f"could not compare your result ({type(exc).__name__}: {_short(exc)})")
     return "; ".join(m for m in messages if m), False
+
+
+# --------------------------------------------------------------------------- naming the mistake
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A classic wrong answer of one exercise, computed from the reference's own arguments.
+
+    ``text`` names the mistake in plain words, as the end of the sentence "this looks like …"
+    (e.g. ``"db averaged over the batch instead of summed (off by a factor of N)"``); ``fn``
+    takes the same arguments as the reference and returns what that wrong answer returns (the
+    whole result, a tuple where the exercise returns one). Declared by each checker, in order:
+    the first mistake that reproduces the learner's output is the one named.
+    """
+
+    text: str
+    fn: object
+
+
+def diagnose(case: Case, got, expected, mistakes, *, names=None, rtol=1e-6, atol=1e-9) -> dict:
+    """Which classic mistake reproduces the learner's output ``got`` on ``case``.
+
+    Returns ``{k: "this looks like <mistake>"}`` for each output k (0 for a single result) that
+    differs from ``expected`` and equals, within the checker's tolerance, the same output of the
+    first of ``mistakes`` whose output differs from ``expected`` there (a mistake the case cannot
+    tell from the right answer names nothing). A mistake whose function raises is skipped. Never
+    raises.
+    """
+    found: dict = {}
+    outputs = list(names) if names else [None]
+    gots = list(got) if names else [got]
+    exps = list(expected) if names else [expected]
+    pending = [k for k in range(len(outputs))
+               if compare("r", gots[k], exps[k], rtol=rtol, atol=atol)]
+    for mistake in mistakes:
+        if not pending:
+            break
+        try:
+            wrong = mistake.fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+        except Exception:  # noqa: BLE001 — a variant that does not apply to this case
+            continue
+        try:
+            wrongs = list(wrong) if names else [wrong]
+            if len(wrongs) != len(outputs):
+                continue
+        except TypeError:
+            continue
+        for k in list(pending):
+            if compare("r", wrongs[k], exps[k], rtol=rtol, atol=atol) == "":
+                continue  # this case cannot tell that mistake from the right answer
+            if compare("r", gots[k], wrongs[k], rtol=rtol, atol=atol) == "":
+                found[k] = f"this looks like {mistake.text}"
+                pending.remove(k)
+    return found
+
+
+# --------------------------------------------------------------------------- help on demand
+
+# What the checkers found in this kernel: (module, exercise) → {"mine": …, "latest": …}, each a
+# (function name, passed, failures, cases) tuple. "mine" is the last check of the learner's own
+# function (named ``my_<exercise>`` as in the notebooks); "latest" the last check of any
+# function (a notebook may also demonstrate a wrong answer).
+_RESULTS: dict = {}
+# How many hints of each (module, exercise) were shown in this kernel.
+_HINTS_SHOWN: dict = {}
+
+
+def _record(module: str, exercise: str, learner, report) -> None:
+    try:
+        fname = getattr(learner, "__name__", "")
+        entry = (fname, bool(report.passed), int(report.failures), int(report.cases))
+        slot = _RESULTS.setdefault((module, exercise), {})
+        slot["latest"] = entry
+        if fname == f"my_{exercise}":
+            slot["mine"] = entry
+    except Exception:  # noqa: BLE001 — bookkeeping must never break a check
+        pass
+
+
+@dataclass
+class Progress:
+    """Which exercises of one notebook pass, as checked in this kernel. Prints as a table."""
+
+    notebook: str
+    rows: list = field(default_factory=list)  # (exercise, status): "pass", "fail", "not run yet"
+
+    @property
+    def passed(self) -> int:
+        return sum(status == "pass" for _, status, _ in self.rows)
+
+    def __str__(self) -> str:
+        width = max((len(e) for e, _, _ in self.rows), default=0)
+        lines = [f"Your progress in {self.notebook} (checks run in this kernel):"]
+        for exercise, status, detail in self.rows:
+            mark = {"pass": "✅", "fail": "❌"}.get(status, "· ")
+            lines.append(f"  {mark} {exercise:<{width}}  {detail}")
+        lines.append(f"{self.passed} of {len(self.rows)} exercises pass.")
+        if self.passed < len(self.rows):
+            first = next(e for e, st, _ in self.rows if st != "pass")
+            lines.append(f'Stuck? ex.hint("{first}") gives a hint; ask again for the next one.')
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _exercise_name(value, known) -> str:
+    """``"db"``, ``"my_db"``, ``"check_db"``, ``"solution_db"`` or the function ``my_db`` → ``"db"``."""
+    if callable(value) and hasattr(value, "__name__"):
+        value = value.__name__
+    if not isinstance(value, str):
+        raise TypeError(f"exercise must be an exercise's name as text, e.g. {next(iter(known))!r}; "
+                        f"got {_describe(value)} {_fmt(value)}")
+    name = value.strip()
+    for prefix in ("my_", "check_", "solution_"):
+        if name.startswith(prefix) and name[len(prefix):] in known:
+            name = name[len(prefix):]
+    if name not in known:
+        listed = ", ".join(repr(k) for k in known)
+        raise ValueError(f"exercise {value!r} is not an exercise of this notebook; its exercises are {listed}")
+    return name
+
+
+def _helper_sources(fn, module) -> list[str]:
+    """Sources of the module's private helper functions that ``fn`` calls (recursively), so that a
+    printed solution is complete."""
+    seen, order = set(), []
+
+    def visit(f):
+        try:
+            src = inspect.getsource(f)
+        except (OSError, TypeError):
+            return
+        for helper in re.findall(r"\b(_[A-Za-z]\w*)\s*\(", src):
+            obj = getattr(module, helper, None)
+            if helper in seen or not inspect.isfunction(obj) or obj.__module__ != module.__name__:
+                continue
+            seen.add(helper)
+            visit(obj)
+            order.append(inspect.getsource(obj))
+
+    visit(fn)
+    return order
+
+
+def exercise_help(module_name: str, hints: dict):
+    """The ``hint``, ``solution`` and ``progress`` functions of one notebook's exercise module.
+
+    ``hints`` maps each exercise's name (``"db"`` for ``check_db`` / ``solution_db``), in the
+    notebook's order, to its hints: a tuple of texts graded from a nudge to nearly the answer.
+    Use at the end of an exercise module::
+
+        hint, solution, progress = exercise_help(__name__, HINTS)
+    """
+    known = dict(hints)
+    label = module_name.rsplit(".", 1)[-1]
+    notebook = f"notebook {label[2:]}" if label.startswith("nb") and label[2:].isdigit() else label
+
+    def hint(exercise, number=None) -> None:
+        """Print a hint for ``exercise`` (e.g. ``ex.hint("db")``): the first, then the next one on
+        each call; ``ex.hint("db", 2)`` prints hint 2. The last hint nearly gives the answer;
+        ``ex.solution("db")`` prints the reference solution itself."""
+        name = _exercise_name(exercise, known)
+        texts = known[name]
+        if number is None:
+            number = min(_HINTS_SHOWN.get((module_name, name), 0) + 1, len(texts))
+        elif isinstance(number, bool) or not isinstance(number, numbers.Integral) or not 1 <= number <= len(texts):
+            raise ValueError(f"number must be a hint number from 1 to {len(texts)} for {name!r}; got {number!r}")
+        number = int(number)
+        _HINTS_SHOWN[(module_name, name)] = max(_HINTS_SHOWN.get((module_name, name), 0), number)
+        print(f"Hint {number} of {len(texts)} for {name}: {texts[number - 1]}")
+        if number < len(texts):
+            print(f'(Run ex.hint("{name}") again for the next hint.)')
+        else:
+            print(f'(That was the last hint. ex.solution("{name}") prints the reference solution.)')
+
+    def solution(exercise) -> None:
+        """Print the source of the reference solution of ``exercise`` (e.g. ``ex.solution("db")``).
+        Only on request: try the hints first (``ex.hint("db")``)."""
+        name = _exercise_name(exercise, known)
+        module = sys.modules[module_name]
+        fn = getattr(module, f"solution_{name}")
+        print(f"The reference solution of {name} (conv_backprop.exercises.{label}.solution_{name}):\n")
+        for src in _helper_sources(fn, module):
+            print(src)
+        source = inspect.getsource(fn)
+        print(source)
+        others = [o for o in dict.fromkeys(re.findall(r"\bsolution_(\w+)\s*\(", source))
+                  if o != name and o in known]
+        for other in others:
+            print(f'It calls the reference solution of exercise {other}: ex.solution("{other}") prints it.')
+
+    def progress() -> Progress:
+        """Which exercises of this notebook pass, from the checks run in this kernel."""
+        report = Progress(notebook)
+        for name in known:
+            slot = _RESULTS.get((module_name, name), {})
+            entry = slot.get("mine") or slot.get("latest")
+            if entry is None:
+                report.rows.append((name, "not run yet", "not run yet"))
+                continue
+            fname, passed, failures, cases = entry
+            who = "" if fname == f"my_{name}" else f" (last checked: {fname or 'a function'})"
+            if passed:
+                report.rows.append((name, "pass", f"passes (all {cases} cases){who}"))
+            elif cases:
+                report.rows.append((name, "fail", f"{failures} of {cases} cases fail{who}"))
+            else:
+                report.rows.append((name, "fail", f"the checker could not run your function{who}"))
+        return report
+
+    hint.__qualname__, solution.__qualname__, progress.__qualname__ = "hint", "solution", "progress"
+    hint.__module__ = solution.__module__ = progress.__module__ = module_name
+    return hint, solution, progress

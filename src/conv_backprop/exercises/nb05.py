@@ -5,7 +5,7 @@ sizes where the stride drops rows, padding, non-square kernels, several channels
 and returns a :class:`~conv_backprop.exercises.checking.CheckReport`.
 
 Shapes (notation of notebook 00): dout (N, F, H_out, W_out), w (F, C, HH, WW),
-x (N, C, H, W).
+x (N, C, H, W). Kernel taps are (u, v): u the row tap, v the column tap.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv as _conv
-from .checking import Case, CheckReport, check_function, checker, int_pair
+from .checking import Case, CheckReport, Mistake, check_function, checker, exercise_help, int_pair
 
 __all__ = [
     "solution_rotated_tap",
@@ -26,24 +26,27 @@ __all__ = [
     "check_dx_flipped",
     "solution_conv_matrix",
     "check_conv_matrix",
+    "hint",
+    "solution",
+    "progress",
 ]
 
 
 # --------------------------------------------------------------------------- exercise 1
 
 
-def solution_rotated_tap(a, b, HH, WW):
-    """Where tap ``(a, b)`` of an ``HH × WW`` kernel lands after a 180° rotation.
+def solution_rotated_tap(u, v, HH, WW):
+    """Where tap ``(u, v)`` of an ``HH × WW`` kernel lands after a 180° rotation.
 
-    ``w_rot[HH − 1 − a, WW − 1 − b] = w[a, b]``, so the answer is ``(HH − 1 − a, WW − 1 − b)``.
+    ``w_rot[HH − 1 − u, WW − 1 − v] = w[u, v]``, so the answer is ``(HH − 1 − u, WW − 1 − v)``.
     Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
     """
-    return (HH - 1 - a, WW - 1 - b)
+    return (HH - 1 - u, WW - 1 - v)
 
 
 @checker
 def check_rotated_tap(learner) -> CheckReport:
-    """Check ``learner(a, b, HH, WW) -> (a_rot, b_rot)`` on square and non-square kernels."""
+    """Check ``learner(u, v, HH, WW) -> (u_rot, v_rot)`` on square and non-square kernels."""
     cases = [
         Case("3×3 kernel, centre tap (1, 1)", (1, 1, 3, 3)),
         Case("3×3 kernel, corner tap (0, 0)", (0, 0, 3, 3)),
@@ -52,7 +55,18 @@ def check_rotated_tap(learner) -> CheckReport:
         Case("non-square 5×2 kernel, tap (3, 0)", (3, 0, 5, 2)),
         Case("1×1 kernel", (0, 0, 1, 1)),
     ]
-    return check_function("Exercise 1: the rotated tap", learner, solution_rotated_tap, cases)
+    mistakes = [
+        Mistake("off by one: the last row of an HH-row kernel is HH − 1, so tap u goes to HH − 1 − u",
+                lambda u, v, HH, WW: (HH - u, WW - v)),
+        Mistake("only the rows flipped: a 180° rotation flips the rows and the columns",
+                lambda u, v, HH, WW: (HH - 1 - u, v)),
+        Mistake("only the columns flipped: a 180° rotation flips the rows and the columns",
+                lambda u, v, HH, WW: (u, WW - 1 - v)),
+        Mistake("HH used for both axes: the column tap flips with WW", lambda u, v, HH, WW: (HH - 1 - u, HH - 1 - v)),
+        Mistake("the tap transposed (v, u) instead of rotated", lambda u, v, HH, WW: (v, u)),
+    ]
+    return check_function("Exercise 1: the rotated tap", learner, solution_rotated_tap, cases,
+                          mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 2
@@ -87,7 +101,26 @@ def check_zero_insert(learner) -> CheckReport:
         Case("batch 2, 3 channels, stride 2", (rng.normal(size=(2, 3, 2, 3)), 2)),
         Case("1×1 dout, stride 4", (rng.normal(size=(1, 1, 1, 1)), 4)),
     ]
-    return check_function("Exercise 2: zero insertion", learner, solution_zero_insert, cases)
+    def too_many(dout, stride):
+        sh, sw = int_pair(stride)
+        N, F, Ho, Wo = dout.shape
+        out = np.zeros((N, F, (Ho - 1) * (sh + 1) + 1, (Wo - 1) * (sw + 1) + 1))
+        out[:, :, :: sh + 1, :: sw + 1] = dout
+        return out
+
+    def trailing(dout, stride):
+        sh, sw = int_pair(stride)
+        N, F, Ho, Wo = dout.shape
+        out = np.zeros((N, F, Ho * sh, Wo * sw))
+        out[:, :, ::sh, ::sw] = dout
+        return out
+
+    mistakes = [
+        Mistake("s zeros inserted instead of s − 1: entries end up s + 1 apart, not s", too_many),
+        Mistake("zeros added after the last entry too: the result has (H_out − 1)·s + 1 rows", trailing),
+    ]
+    return check_function("Exercise 2: zero insertion", learner, solution_zero_insert, cases,
+                          mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 3
@@ -145,8 +178,27 @@ def check_flipped_input(learner) -> CheckReport:
         case("padding 2 > k − 1 = 1: crop instead of pad", (2, 1, 4, 4), 1, 2, 1, 2),
         case("batch 2, 3 filters, stride (2, 1), padding (1, 0)", (2, 2, 6, 5), 3, 3, (2, 1), (1, 0)),
     ]
+    def no_insertion(dout, x_shape, k, s, p):
+        return solution_flipped_input(dout, x_shape, k, 1, p)
+
+    def symmetric(dout, x_shape, k, s, p):
+        (kh, kw), (ph, pw) = int_pair(k), int_pair(p)
+        z = solution_zero_insert(dout, s)
+        return np.pad(z, ((0, 0), (0, 0), (kh - 1 - ph, kh - 1 - ph), (kw - 1 - pw, kw - 1 - pw)))
+
+    def pad_p(dout, x_shape, k, s, p):
+        return solution_flipped_input(dout, x_shape, k, s, 0)  # dout[i] at row i·s + k − 1
+
+    mistakes = [
+        Mistake("the stride ignored: no zeros inserted between the entries of dout", no_insertion),
+        Mistake("the rows the forward pass never reached forgotten: pad the bottom and right by "
+                "k − 1 − p plus the unused rows, so the result has H + HH − 1 rows", symmetric),
+        Mistake("the forward pass's padding ignored: dout[i] goes to row i·s + k − 1 − p, not i·s + k − 1",
+                pad_p),
+    ]
     return check_function(
-        "Exercise 3: dout prepared for the flipped kernel", learner, _flipped_input_reference, cases
+        "Exercise 3: dout prepared for the flipped kernel", learner, _flipped_input_reference, cases,
+        mistakes=mistakes,
     )
 
 
@@ -169,7 +221,7 @@ def solution_dx_flipped(dout, w, x_shape, stride, padding):
     for q in range(H):
         for r in range(W):
             patch = g[:, :, q : q + HH, r : r + WW]  # (N, F, HH, WW)
-            dx[:, :, q, r] = np.einsum("nfab,fcab->nc", patch, w_rot)
+            dx[:, :, q, r] = np.einsum("nfuv,fcuv->nc", patch, w_rot)
     return dx
 
 
@@ -195,9 +247,40 @@ def check_dx_flipped(learner) -> CheckReport:
         case("stride 2, 7×7 input", (1, 1, 7, 7), (1, 1, 3, 3), 2, 0),
         case("stride 2, 6×6 input: the last row gets no gradient", (1, 1, 6, 6), (1, 1, 3, 3), 2, 0),
         case("3 input and 2 output channels: channels swap", (1, 3, 5, 5), (2, 3, 3, 3), 1, 1),
+        case("2 input and 2 output channels: the right shape even if in and out are not swapped",
+             (1, 2, 5, 5), (2, 2, 3, 3), 1, 1),
         case("batch 2, stride (2, 3), padding (1, 2)", (2, 2, 7, 8), (3, 2, 3, 2), (2, 3), (1, 2)),
     ]
-    return check_function("Exercise 4: dx with the flipped kernel", learner, _dx_reference, cases)
+
+    def not_rotated(dout, w, x_shape, s, p):
+        return _dx_reference(dout, w[:, :, ::-1, ::-1], x_shape, s, p)
+
+    def not_swapped(dout, w, x_shape, s, p):
+        return _dx_reference(dout, w.transpose(1, 0, 2, 3), x_shape, s, p)
+
+    def no_insertion(dout, w, x_shape, s, p):
+        F, C, HH, WW = w.shape
+        g = solution_flipped_input(dout, x_shape, (HH, WW), 1, p)
+        w_rot = w[:, :, ::-1, ::-1]
+        N, _, H, W = x_shape
+        return np.stack([np.stack([np.einsum("nfuv,fcuv->nc", g[:, :, q : q + HH, r : r + WW], w_rot)
+                                   for r in range(W)], axis=-1) for q in range(H)], axis=-2)
+
+    def ring_kept(dout, w, x_shape, s, p):
+        (ph, pw) = int_pair(p)
+        N, C, H, W = x_shape
+        return _dx_reference(dout, w, (N, C, H + 2 * ph, W + 2 * pw), s, 0)
+
+    mistakes = [
+        Mistake("the kernel not rotated: dx correlates the prepared dout with w rotated by 180° "
+                "(w[:, :, ::-1, ::-1])", not_rotated),
+        Mistake("in and out channels not swapped: input channel c collects Σ_f over the filters, "
+                "with w_rot[f, c], not w_rot[c, f]", not_swapped),
+        Mistake("the stride ignored: dout needs s − 1 zeros inserted between its entries first", no_insertion),
+        Mistake("the padding ring not discarded: dx has the shape of x", ring_kept),
+    ]
+    return check_function("Exercise 4: dx with the flipped kernel", learner, _dx_reference, cases,
+                          mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 5
@@ -220,11 +303,11 @@ def solution_conv_matrix(w, x_hw, stride, padding):
     C = np.zeros((Ho * Wo, H * W))
     for i in range(Ho):
         for j in range(Wo):
-            for a in range(HH):
-                for b in range(WW):
-                    q, r = i * sh + a - ph, j * sw + b - pw
+            for u in range(HH):
+                for v in range(WW):
+                    q, r = i * sh + u - ph, j * sw + v - pw
                     if 0 <= q < H and 0 <= r < W:
-                        C[i * Wo + j, q * W + r] = w[0, 0, a, b]
+                        C[i * Wo + j, q * W + r] = w[0, 0, u, v]
     return C
 
 
@@ -248,4 +331,60 @@ def check_conv_matrix(learner) -> CheckReport:
         Case("non-square 2×3 kernel, stride (1, 2), padding (1, 0)",
              (rng.normal(size=(1, 1, 2, 3)), (4, 7), (1, 2), (1, 0))),
     ]
-    return check_function("Exercise 5: the convolution matrix", learner, _conv_matrix_reference, cases)
+    mistakes = [
+        Mistake("a transposed result: C has one row per output (H_out·W_out rows) and one column "
+                "per input (H·W columns); Cᵀ is the backward pass",
+                lambda *args: _conv_matrix_reference(*args).T),
+        Mistake("the kernel rotated: row i·W_out + j holds w itself at window (i, j), as the forward "
+                "pass is a cross-correlation",
+                lambda w, hw, s, p: _conv_matrix_reference(np.asarray(w)[:, :, ::-1, ::-1], hw, s, p)),
+    ]
+    return check_function("Exercise 5: the convolution matrix", learner, _conv_matrix_reference, cases,
+                          mistakes=mistakes)
+
+
+# --------------------------------------------------------------------------- help on demand
+
+HINTS = {
+    "rotated_tap": (
+        "A 180° rotation flips the kernel upside down and left to right. Where does the first row "
+        "go? And the last?",
+        "Row 0 goes to row HH − 1, row HH − 1 to row 0: row u goes to HH − 1 − u. Columns do the "
+        "same with WW.",
+        "return (HH - 1 - u, WW - 1 - v)",
+    ),
+    "zero_insert": (
+        "With stride s, neighbouring outputs are s input rows apart. Spread dout out so that its "
+        "entries are s apart too, with zeros in between.",
+        "The result has (H_out − 1)·s + 1 rows and (W_out − 1)·s + 1 columns; entry (i, j) goes to "
+        "(i·s, j·s). Allocate zeros, then assign with a strided slice.",
+        "out = np.zeros((N, F, (Ho - 1)*sh + 1, (Wo - 1)*sw + 1)); out[:, :, ::sh, ::sw] = dout; return out",
+    ),
+    "flipped_input": (
+        "Start from the zero-inserted dout. The full correlation needs k − 1 − p rows of zeros "
+        "before it; the result must end up H + HH − 1 rows high.",
+        "dout[i] lands at row i·s + (k − 1 − p) of a zero array of shape (N, F, H + HH − 1, W + WW − 1). "
+        "Rows the forward pass never reached are just more zeros at the bottom; a negative "
+        "k − 1 − p crops instead.",
+        "out = zeros((N, F, H + kh - 1, W + kw - 1)); for each i, j: r = i*sh + kh - 1 - ph, "
+        "c = j*sw + kw - 1 - pw; if the position is inside: out[:, :, r, c] = dout[:, :, i, j]",
+    ),
+    "dx_flipped": (
+        "Three steps: prepare dout (exercise 3), rotate the kernel (exercise 1), then run a "
+        "stride-1 cross-correlation whose output has the shape of x.",
+        "In that correlation the roles of the channels swap: the 'filters' are the input channels "
+        "c, and each sums over the F channels of dout with w_rot[f, c].",
+        "g = my_flipped_input(dout, x_shape, (HH, WW), stride, padding); w_rot = w[:, :, ::-1, ::-1]; "
+        "dx[:, :, q, r] = np.einsum('nfuv,fcuv->nc', g[:, :, q:q+HH, r:r+WW], w_rot)",
+    ),
+    "conv_matrix": (
+        "C has one row per output position and one column per input pixel. Row i·W_out + j says "
+        "which inputs output (i, j) reads, and with which weight.",
+        "Output (i, j) reads input (i·s + u − p, j·s + v − p) with weight w[0, 0, u, v]; skip the "
+        "taps that fall in the padding ring (outside 0 … H − 1 or 0 … W − 1).",
+        "C = zeros((Ho*Wo, H*W)); for i, j, u, v: q, r = i*sh + u - ph, j*sw + v - pw; "
+        "if inside: C[i*Wo + j, q*W + r] = w[0, 0, u, v]",
+    ),
+}
+
+hint, solution, progress = exercise_help(__name__, HINTS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..gradcheck import rel_error as _rel_error
-from .checking import Case, CheckReport, check_function, checker, int_pair
+from .checking import Case, CheckReport, Mistake, check_function, checker, exercise_help, int_pair
 
 __all__ = [
     "solution_centred_difference",
@@ -23,6 +23,9 @@ __all__ = [
     "check_relu_kink_mask",
     "solution_maxpool_safe_h",
     "check_maxpool_safe_h",
+    "hint",
+    "solution",
+    "progress",
 ]
 
 
@@ -66,14 +69,31 @@ def check_centred_difference(learner) -> CheckReport:
 
     cases = [
         Case("f = Σ x³ with a large step h = 0.1 (a forward difference is off by ~3xh)",
-             (lambda v: np.sum(v**3), rng.normal(size=5), 0.1)),
+             (lambda z: np.sum(z**3), rng.normal(size=5), 0.1)),
         Case("f = Σ sin(x) · c on a 2-D array, h = 1e-2",
-             (lambda v: np.sum(np.sin(v) * np.arange(1, 7).reshape(2, 3)), rng.normal(size=(2, 3)), 1e-2)),
-        Case("f = (Σ x)², entries interact, h = 1e-3", (lambda v: np.sum(v) ** 2, rng.normal(size=4), 1e-3)),
-        Case("integer input (compute in float, not in int)", (lambda v: np.sum(v**3), np.array([1, 2, 3]), 0.5)),
-        Case("f = Σ exp(x) on a 4-D array", (lambda v: np.sum(np.exp(v)), rng.normal(size=(1, 2, 2, 2)), 1e-3)),
+             (lambda z: np.sum(np.sin(z) * np.arange(1, 7).reshape(2, 3)), rng.normal(size=(2, 3)), 1e-2)),
+        Case("f = (Σ x)², entries interact, h = 1e-3", (lambda z: np.sum(z) ** 2, rng.normal(size=4), 1e-3)),
+        Case("integer input (compute in float, not in int)", (lambda z: np.sum(z**3), np.array([1, 2, 3]), 0.5)),
+        Case("f = Σ exp(x) on a 4-D array", (lambda z: np.sum(np.exp(z)), rng.normal(size=(1, 2, 2, 2)), 1e-3)),
     ]
-    return check_function("Exercise 1: centred differences", learner, _centred_reference, cases)
+    def forward(f, x, h):
+        x = np.array(x, dtype=np.float64)
+        grad, f0 = np.zeros_like(x), f(x)
+        for k in np.ndindex(x.shape):
+            old = x[k]
+            x[k] = old + h
+            grad[k] = (f(x) - f0) / h
+            x[k] = old
+        return grad
+
+    mistakes = [
+        Mistake("a forward difference (f(x + h) − f(x))/h: the centred one, (f(x + h) − f(x − h))/(2h), "
+                "is far more accurate", forward),
+        Mistake("divided by h instead of 2h: the two points x + h and x − h are 2h apart",
+                lambda f, x, h: 2 * _centred_reference(f, x, h)),
+    ]
+    return check_function("Exercise 1: centred differences", learner, _centred_reference, cases,
+                          mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 2
@@ -101,7 +121,24 @@ def check_relative_error(learner) -> CheckReport:
         Case("opposite signs", (np.array([[1.0, 3.0], [-1.0, 2.0]]), np.array([[1.0, 3.0], [1.0, 2.0]]))),
         Case("the maximum, not the mean, over entries", (np.array([1.0, 1.0, 1.0, 1.0]), np.array([1.0, 1.0, 1.0, 3.0]))),
     ]
-    return check_function("Exercise 2: relative error", learner, _rel_error, cases)
+    def with_max(a, b):
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.maximum(np.abs(a), np.abs(b)))))
+
+    def mean(a, b):
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return float(np.mean(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+    def absolute(a, b):
+        return float(np.max(np.abs(np.subtract(a, b, dtype=float))))
+
+    mistakes = [
+        Mistake("the relative error with max(|a|, |b|) in the denominator instead of |a| + |b| "
+                "(this notebook's definition)", with_max),
+        Mistake("the mean over entries instead of the maximum: one bad entry must show", mean),
+        Mistake("the absolute error |a − b|, not divided by |a| + |b|", absolute),
+    ]
+    return check_function("Exercise 2: relative error", learner, _rel_error, cases, mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 3
@@ -136,8 +173,14 @@ def check_difference_errors_cubic(learner) -> CheckReport:
         Case("x = 0, h = 0.5: the forward error is h² here too", (0.0, 0.5)),
         Case("x = 10, h = 1e-3", (10.0, 1e-3)),
     ]
+    mistakes = [
+        Mistake("the h² term forgotten: (x + h)³ = x³ + 3x²h + 3xh² + h³, so the forward error is 3xh + h²",
+                lambda x, h: (3 * x * h, h * h)),
+        Mistake("the forward error taken to be h² like the centred one: only the centred difference "
+                "cancels the 3xh term", lambda x, h: (h * h, h * h)),
+    ]
     return check_function("Exercise 3: truncation errors for x³", learner, _difference_errors_reference,
-                          cases, names=("forward_error", "centred_error"))
+                          cases, names=("forward_error", "centred_error"), mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 4
@@ -154,7 +197,7 @@ def solution_relu_kink_mask(x, h):
 
 def _relu_kink_reference(x, h):
     x = np.asarray(x, dtype=float)
-    relu = lambda v: np.maximum(v, 0.0)  # noqa: E731
+    relu = lambda z: np.maximum(z, 0.0)  # noqa: E731
     numeric = (relu(x + h) - relu(x - h)) / (2 * h)
     derivative = (x > 0).astype(float)
     return np.abs(numeric - derivative) > 1e-3
@@ -172,8 +215,16 @@ def check_relu_kink_mask(learner) -> CheckReport:
         Case("values between h and 2h", (np.array([1.5e-5, -1.2e-5, 0.9e-5]), 1e-5)),
         Case("|x| exactly h: the step just touches the kink, no error", (np.array([0.25, -0.25, 0.1]), 0.25)),
     ]
+    mistakes = [
+        Mistake("only x = 0 marked: the two points x − h and x + h straddle the kink whenever |x| < h",
+                lambda x, h: np.asarray(x, dtype=float) == 0),
+        Mistake("≤ where < is needed: at |x| = h the step just touches the kink, and both points "
+                "stay on one side", lambda x, h: np.abs(np.asarray(x, dtype=float)) <= h),
+        Mistake("2h instead of h: the difference reads x − h and x + h, so only |x| < h straddles 0",
+                lambda x, h: np.abs(np.asarray(x, dtype=float)) < 2 * h),
+    ]
     return check_function("Exercise 4: where ReLU's kink spoils the check", learner,
-                          _relu_kink_reference, cases)
+                          _relu_kink_reference, cases, mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 5
@@ -226,5 +277,54 @@ def check_maxpool_safe_h(learner) -> CheckReport:
         Case("stride 2 on 5×5: the last row is in no window", (rng.normal(size=(1, 1, 5, 5)), 2, 2)),
         Case("non-square 1×3 windows, stride (1, 2)", (rng.normal(size=(1, 1, 3, 7)), (1, 3), (1, 2))),
     ]
+    mistakes = [
+        Mistake("the gap between the two smallest entries: what matters is the winner and the "
+                "runner-up, the two largest", lambda x, k, s: _safe_h_reference(-np.asarray(x, dtype=float), k, s)),
+        Mistake("half the gap: a step h moves one entry by h; only a gap below h can change the winner",
+                lambda x, k, s: _safe_h_reference(x, k, s) / 2),
+    ]
     return check_function("Exercise 5: the largest safe h for max pooling", learner, _safe_h_reference,
-                          cases, rtol=1e-9, atol=1e-12)
+                          cases, rtol=1e-9, atol=1e-12, mistakes=mistakes)
+
+
+# --------------------------------------------------------------------------- help on demand
+
+HINTS = {
+    "centred_difference": (
+        "For each entry k of x: nudge it up by h, evaluate f; nudge it down by h, evaluate f; the "
+        "slope between the two points is the gradient's entry k.",
+        "Work on a float copy of x (never change the caller's x), and put the entry back to its "
+        "old value before moving on to the next one. The two points are 2h apart.",
+        "x = np.array(x, dtype=float); for k in np.ndindex(x.shape): old = x[k]; x[k] = old + h; "
+        "plus = f(x); x[k] = old - h; minus = f(x); x[k] = old; grad[k] = (plus - minus) / (2*h)",
+    ),
+    "relative_error": (
+        "Divide the absolute difference by the size of the numbers compared, entry by entry, then "
+        "report the worst entry.",
+        "The size is |a| + |b| (floored at 1e-8 so that two zeros give 0, not 0/0). Take the "
+        "maximum over entries, not the mean.",
+        "return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))",
+    ),
+    "difference_errors_cubic": (
+        "Expand (x + h)³ and (x − h)³ with the binomial formula, then subtract the true derivative 3x².",
+        "(x ± h)³ = x³ ± 3x²h + 3xh² ± h³. So ((x + h)³ − x³)/h = 3x² + 3xh + h², while in "
+        "((x + h)³ − (x − h)³)/(2h) the 3xh² terms cancel.",
+        "return (3*x*h + h*h, h*h)",
+    ),
+    "relu_kink_mask": (
+        "The centred difference reads ReLU at x − h and x + h. When are those two points on "
+        "different sides of 0?",
+        "They straddle 0 exactly when x − h < 0 < x + h, that is |x| < h. At |x| = h one point is 0 "
+        "itself, where ReLU is 0 from either side, so the difference is still exact: use <, not ≤.",
+        "return np.abs(np.asarray(x, dtype=float)) < h",
+    ),
+    "maxpool_safe_h": (
+        "A step h changes one entry by h. When can that change which entry of a window is the maximum?",
+        "Only when the gap between a window's largest and second-largest entries is below h. Find "
+        "that gap for every window (every example and channel), and keep the smallest.",
+        "for each window: top = np.sort(window.ravel()); gap = top[-1] - top[-2]; "
+        "return the minimum gap (np.inf when windows have one entry)",
+    ),
+}
+
+hint, solution, progress = exercise_help(__name__, HINTS)

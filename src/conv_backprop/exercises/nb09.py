@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers import Linear, ReLU, SoftmaxCrossEntropy, fans
-from .checking import Case, check_function, checker
+from .checking import Case, Mistake, check_function, checker, exercise_help
 
 __all__ = [
     "solution_relu_backward",
@@ -22,6 +22,9 @@ __all__ = [
     "check_softmax_ce_grad",
     "solution_he_std",
     "check_he_std",
+    "hint",
+    "solution",
+    "progress",
 ]
 
 
@@ -60,7 +63,20 @@ def _relu_cases():
 @checker
 def check_relu_backward(fn):
     """Check ``fn(dout, x) → dx`` (shape of x) for a ReLU."""
-    return check_function("ReLU backward", fn, _reference_relu_backward, _relu_cases())
+    def at_zero(dout, x):
+        dx = np.array(dout, dtype=np.float64)
+        dx[np.asarray(x) < 0] = 0.0
+        return dx
+
+    mistakes = [
+        Mistake("the gradient let through at x = 0: ReLU's derivative is taken as 0 there (x > 0 "
+                "passes, x ≤ 0 does not)", at_zero),
+        Mistake("dout passed through unchanged: ReLU blocks the gradient where x ≤ 0",
+                lambda dout, x: np.array(dout, dtype=np.float64)),
+        Mistake("the mask returned without dout: dx = dout where x > 0",
+                lambda dout, x: (np.asarray(x) > 0).astype(float)),
+    ]
+    return check_function("ReLU backward", fn, _reference_relu_backward, _relu_cases(), mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- 2. Linear backward
@@ -110,8 +126,22 @@ def _linear_cases():
 @checker
 def check_linear_backward(fn):
     """Check ``fn(dout, x, w) → (dx, dw, db)`` for ``out = x @ w.T + b``."""
+    def transposed(dout, x, w):
+        dx, dw, db = _reference_linear_backward(dout, x, w)
+        return dx, dw.T, db
+
+    def averaged(dout, x, w):
+        dx, dw, db = _reference_linear_backward(dout, x, w)
+        return dx, dw / len(x), db / len(x)
+
+    mistakes = [
+        Mistake("a transposed result: dw has the shape of w, (M, D), so it is doutᵀ @ x, not xᵀ @ dout",
+                transposed),
+        Mistake("averaged over the batch instead of summed (off by a factor of N): the loss "
+                "function's own 1/N is already in dout", averaged),
+    ]
     return check_function("Linear backward", fn, _reference_linear_backward, _linear_cases(),
-                          names=("dx", "dw", "db"))
+                          names=("dx", "dw", "db"), mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- 3. softmax + CE
@@ -153,7 +183,23 @@ def _softmax_cases():
 @checker
 def check_softmax_ce_grad(fn):
     """Check ``fn(scores, labels) → dscores`` (N, K), the gradient of the mean loss."""
-    return check_function("softmax cross-entropy gradient", fn, _reference_softmax_ce_grad, _softmax_cases())
+    def summed(scores, labels):
+        return _reference_softmax_ce_grad(scores, labels) * len(scores)
+
+    def wrong_axis(scores, labels):
+        scores = np.asarray(scores, dtype=np.float64)
+        e = np.exp(scores - scores.max(axis=0, keepdims=True))
+        p = e / e.sum(axis=0, keepdims=True)
+        return (p - np.eye(scores.shape[1])[np.asarray(labels)]) / len(scores)
+
+    mistakes = [
+        Mistake("the gradient of the summed loss (off by a factor of N): the loss is the mean over "
+                "the batch, so divide by N", summed),
+        Mistake("the softmax taken over the wrong axis: normalise each row (axis=1), one example's scores",
+                wrong_axis),
+    ]
+    return check_function("softmax cross-entropy gradient", fn, _reference_softmax_ce_grad, _softmax_cases(),
+                          mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- 4. He init
@@ -180,4 +226,52 @@ def check_he_std(fn):
         Case("linear weights (10, 128): fan_in is D = 128, the second axis", ((10, 128),)),
         Case("linear weights (64, 3): more outputs than inputs", ((64, 3),)),
     ]
-    return check_function("He standard deviation", fn, _reference_he_std, cases)
+    def fan_out(w_shape):
+        fan = w_shape[0] if len(w_shape) == 2 else w_shape[0] * w_shape[2] * w_shape[3]
+        return float(np.sqrt(2.0 / fan))
+
+    mistakes = [
+        Mistake("the fan-out instead of the fan-in: He uses the inputs of one output, C·HH·WW "
+                "(or D), not F·HH·WW", fan_out),
+        Mistake("sqrt(1 / fan_in) (LeCun's): He's is sqrt(2 / fan_in), the 2 making up for ReLU "
+                "zeroing half the values", lambda w_shape: _reference_he_std(w_shape) / np.sqrt(2.0)),
+        Mistake("the variance 2 / fan_in instead of its square root", lambda w_shape: _reference_he_std(w_shape) ** 2),
+    ]
+    return check_function("He standard deviation", fn, _reference_he_std, cases, mistakes=mistakes)
+
+
+# --------------------------------------------------------------------------- help on demand
+
+HINTS = {
+    "relu_backward": (
+        "ReLU passes x through where x > 0 and outputs 0 elsewhere. Its derivative is 1 where it "
+        "passes and 0 where it blocks.",
+        "So dx is dout where x > 0 and 0 where x ≤ 0 (at exactly 0 the workbook takes 0). Copy dout "
+        "first; do not change the caller's array.",
+        "dx = np.array(dout, dtype=float); dx[np.asarray(x) <= 0] = 0.0; return dx",
+    ),
+    "linear_backward": (
+        "out[n, m] = Σ_d x[n, d]·w[m, d] + b[m]. For each gradient, ask which terms contain that "
+        "variable and with which factor.",
+        "x[n, d] meets w[m, d] in out[n, m] for every m; w[m, d] meets x[n, d] for every n (sum "
+        "over the batch); b[m] is in every out[n, m]. Check each result's shape against its variable's.",
+        "dx = dout @ w; dw = dout.T @ x; db = dout.sum(axis=0)",
+    ),
+    "softmax_ce_grad": (
+        "Compute the probabilities p = softmax(scores) row by row. The gradient of −log p[label] with "
+        "respect to the scores is p minus the one-hot label.",
+        "Subtract each row's maximum before np.exp (it does not change softmax, and avoids overflow). "
+        "The loss is the mean over N examples, so divide by N.",
+        "N, K = scores.shape; e = np.exp(scores - scores.max(axis=1, keepdims=True)); "
+        "p = e / e.sum(axis=1, keepdims=True); return (p - np.eye(K)[labels]) / N",
+    ),
+    "he_std": (
+        "He initialisation draws weights with variance 2 / fan_in. What is the fan-in of one output?",
+        "The fan-in counts the inputs one output reads: D for a (M, D) linear weight; C·HH·WW for a "
+        "(F, C, HH, WW) kernel. The standard deviation is the square root of the variance.",
+        "fan_in = w_shape[1] if len(w_shape) == 2 else w_shape[1] * w_shape[2] * w_shape[3]; "
+        "return float(np.sqrt(2.0 / fan_in))",
+    ),
+}
+
+hint, solution, progress = exercise_help(__name__, HINTS)

@@ -12,7 +12,7 @@ import numpy as np
 from .. import conv as _conv
 from ..indices import stackexchange_bounds_corrected as _bounds_corrected
 from ..shapes import conv_output_size as _conv_output_size
-from .checking import Case, CheckReport, check_function, checker
+from .checking import Case, CheckReport, Mistake, check_function, checker, exercise_help
 
 __all__ = [
     "solution_stackexchange_bounds",
@@ -23,6 +23,9 @@ __all__ = [
     "check_dw_batch",
     "solution_im2col_post_backward",
     "check_im2col_post_backward",
+    "hint",
+    "solution",
+    "progress",
 ]
 
 
@@ -53,7 +56,20 @@ def check_stackexchange_bounds(learner) -> CheckReport:
         Case("s = 2, f_r = 3, p = 9 with n_out = 4: clamp to i ≤ n_out", (9, 3, 2, 4)),
         Case("s = 3, f_r = 5, p = 7", (7, 5, 3, 4)),
     ]
-    return check_function("Exercise 1: the StackExchange question's bounds, corrected", learner, _bounds_corrected, cases)
+    def published(p, f_r, s, n_out):
+        lo, hi = (p - f_r) // s + 1, (p - 1) // s + 1
+        return (max(1, lo), min(n_out, hi))
+
+    def unclamped(p, f_r, s, n_out):
+        return (-(-(p - f_r) // s) + 1, (p - 1) // s + 1)
+
+    mistakes = [
+        Mistake("a floor where a ceiling is needed for the lower bound (the published formula): "
+                "i − 1 ≥ (p − f_r)/s holds from the ceiling of (p − f_r)/s on", published),
+        Mistake("the bounds not clamped to the outputs that exist, 1 … n_out", unclamped),
+    ]
+    return check_function("Exercise 1: the StackExchange question's bounds, corrected", learner,
+                          _bounds_corrected, cases, mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 2
@@ -78,8 +94,16 @@ def check_output_size(learner) -> CheckReport:
         Case("dilation 2: the kernel spans 5", (9, 3, 1, 0, 2)),
         Case("dilation 2, stride 2, padding 2", (10, 3, 2, 2, 2)),
     ]
+    mistakes = [
+        Mistake("a ceiling where a floor is needed: a window that does not fit is not a window",
+                lambda n, k, s, p, d=1: -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1),
+        Mistake("the output-size formula off by one: the + 1 is missing",
+                lambda n, k, s, p, d=1: (n + 2 * p - d * (k - 1) - 1) // s),
+        Mistake("dilation ignored: a dilated kernel spans d·(k − 1) + 1 rows",
+                lambda n, k, s, p, d=1: (n + 2 * p - k) // s + 1),
+    ]
     return check_function("Exercise 2: output size with floor", learner,
-                          lambda n, k, s, p, d=1: _conv_output_size(n, k, s, p, d), cases)
+                          lambda n, k, s, p, d=1: _conv_output_size(n, k, s, p, d), cases, mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 3
@@ -98,10 +122,10 @@ def solution_dw_batch(dout, x, w_shape, stride, padding):
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     dw = np.zeros(w_shape)
     N, _, Ho, Wo = dout.shape
-    for a in range(HH):
-        for b in range(WW):
-            patch = xpad[:, :, a : a + sh * (Ho - 1) + 1 : sh, b : b + sw * (Wo - 1) + 1 : sw]
-            dw[:, :, a, b] = np.einsum("nfij,ncij->fc", dout, patch)  # sums over n, i, j
+    for u in range(HH):
+        for v in range(WW):
+            patch = xpad[:, :, u : u + sh * (Ho - 1) + 1 : sh, v : v + sw * (Wo - 1) + 1 : sw]
+            dw[:, :, u, v] = np.einsum("nfij,ncij->fc", dout, patch)  # sums over n, i, j
     return dw
 
 
@@ -125,7 +149,12 @@ def check_dw_batch(learner) -> CheckReport:
     def reference(dout, x, w_shape, s, p):
         return _conv.conv2d_backward_naive(dout, x, np.zeros(w_shape), s, p)[1]
 
-    return check_function("Exercise 3: dw over a batch", learner, reference, cases)
+    mistakes = [
+        Mistake("dw averaged over the batch instead of summed (off by a factor of N): the batch's "
+                "loss is the sum of its examples' losses",
+                lambda dout, x, *rest: reference(dout, x, *rest) / x.shape[0]),
+    ]
+    return check_function("Exercise 3: dw over a batch", learner, reference, cases, mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 4
@@ -135,7 +164,7 @@ def solution_im2col_post_backward(dz, x, w, ker_shape, stride, padding):
     """The im2col post's backward pass with every erratum fixed, in its own NHWC layout.
 
     dz (B, H_out, W_out, F), x (B, H, W, C) unpadded, w (F, kh·kw·C) with each row ordered
-    (a, b, c). Returns ``(wgrad (F, kh·kw·C), dx (B, H, W, C))``. Requires ``padding ≤ k − 1``.
+    (u, v, c) (the post's own NHWC order; u, v the kernel's row and column taps). Returns ``(wgrad (F, kh·kw·C), dx (B, H, W, C))``. Requires ``padding ≤ k − 1``.
     Derived in ``notebooks/06-vectorising-im2col.ipynb``; summarised in notebook 10.
     """
     dz, x, w = (np.asarray(a, dtype=float) for a in (dz, x, w))
@@ -146,18 +175,18 @@ def solution_im2col_post_backward(dz, x, w, ker_shape, stride, padding):
     xpad = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))  # fix: use the padded x
     w4 = w.reshape(F, kh, kw, C)
     wgrad = np.zeros_like(w4)
-    for a in range(kh):
-        for b in range(kw):
-            patch = xpad[:, a : a + s * (Ho - 1) + 1 : s, b : b + s * (Wo - 1) + 1 : s, :]
-            wgrad[:, a, b, :] = np.einsum("bijf,bijc->fc", dz, patch)  # summed over the batch
+    for u in range(kh):
+        for v in range(kw):
+            patch = xpad[:, u : u + s * (Ho - 1) + 1 : s, v : v + s * (Wo - 1) + 1 : s, :]
+            wgrad[:, u, v, :] = np.einsum("bijf,bijc->fc", dz, patch)  # summed over the batch
     # dx: zero-insert (fix), pad by k − 1 − p (+ unused rows), correlate with the rotated kernel (fix)
     dzz = np.zeros((B, H + kh - 1, W + kw - 1, F))
     dzz[:, kh - 1 - p : kh - 1 - p + s * (Ho - 1) + 1 : s, kw - 1 - p : kw - 1 - p + s * (Wo - 1) + 1 : s] = dz
     w_rot = w4[:, ::-1, ::-1, :]
     dx = np.zeros((B, H, W, C))
-    for a in range(kh):
-        for b in range(kw):
-            dx += np.einsum("bijf,fc->bijc", dzz[:, a : a + H, b : b + W, :], w_rot[:, a, b, :])
+    for u in range(kh):
+        for v in range(kw):
+            dx += np.einsum("bijf,fc->bijc", dzz[:, u : u + H, v : v + W, :], w_rot[:, u, v, :])
     return wgrad.reshape(F, -1), dx
 
 
@@ -188,5 +217,71 @@ def check_im2col_post_backward(learner) -> CheckReport:
         case("non-square 2×3 kernel, stride 2", 1, 6, 7, 2, 2, 2, 3, 2, 0),
         case("batch 3, stride 3, padding 2", 3, 8, 8, 1, 2, 3, 3, 3, 2),
     ]
+    def rotate(w, ker_shape, C):
+        kh, kw = ker_shape
+        F = np.shape(w)[0]
+        return np.asarray(w).reshape(F, kh, kw, C)[:, ::-1, ::-1, :].reshape(F, -1)
+
+    def not_rotated(dz, x, w, ker_shape, s, p):
+        wgrad, _ = _im2col_post_reference(dz, x, w, ker_shape, s, p)
+        _, dx = _im2col_post_reference(dz, x, rotate(w, ker_shape, x.shape[3]), ker_shape, s, p)
+        return wgrad, dx
+
+    def averaged(dz, x, w, ker_shape, s, p):
+        wgrad, dx = _im2col_post_reference(dz, x, w, ker_shape, s, p)
+        return wgrad / x.shape[0], dx
+
+    def unpadded_x(dz, x, w, ker_shape, s, p):
+        # wgrad from x without its padding ring: the windows read x shifted by p
+        B, H, W, C = x.shape
+        xs = np.pad(x, ((0, 0), (0, 2 * p), (0, 2 * p), (0, 0)))
+        wgrad, _ = _im2col_post_reference(dz, xs, w, ker_shape, s, 0)
+        return wgrad, _im2col_post_reference(dz, x, w, ker_shape, s, p)[1]
+
+    mistakes = [
+        Mistake("dx with the kernel not rotated: the full correlation of the prepared dz needs w "
+                "rotated by 180°", not_rotated),
+        Mistake("wgrad averaged over the batch instead of summed (off by a factor of N)", averaged),
+        Mistake("wgrad from the unpadded x: the forward pass read the padded x, so must its gradient",
+                unpadded_x),
+    ]
     return check_function("Exercise 4: the im2col post's backward pass, fixed", learner, _im2col_post_reference,
-                          cases, names=("wgrad", "dx"))
+                          cases, names=("wgrad", "dx"), mistakes=mistakes)
+
+
+# --------------------------------------------------------------------------- help on demand
+
+HINTS = {
+    "stackexchange_bounds": (
+        "In the question's 1-based notation output i reads input rows (i − 1)·s + 1 … (i − 1)·s + f_r. "
+        "Write 'row p is among them' as two inequalities on i.",
+        "1 ≤ p − (i − 1)·s ≤ f_r. The upper bound on i needs a floor, the lower bound a ceiling; "
+        "then clamp to 1 … n_out.",
+        "lower = -(-(p - f_r) // s) + 1; upper = (p - 1) // s + 1; return (max(1, lower), min(n_out, upper))",
+    ),
+    "output_size": (
+        "This is notebook 01's formula. Count the window positions that fit entirely in the padded input.",
+        "The window spans d·(k − 1) + 1 rows. A window that does not fit is not a window: use floor "
+        "division, and + 1 for the window at position 0.",
+        "return (size + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1",
+    ),
+    "dw_batch": (
+        "The batch's loss is the sum of its examples' losses, so each example adds its own dw. "
+        "Is anything divided by N?",
+        "For each tap (u, v), the x values the outputs met form a strided slice of xpad; pair it with "
+        "dout and sum over n, i and j.",
+        "patch = xpad[:, :, u : u + sh*(Ho - 1) + 1 : sh, v : v + sw*(Wo - 1) + 1 : sw]; "
+        "dw[:, :, u, v] = np.einsum('nfij,ncij->fc', dout, patch)",
+    ),
+    "im2col_post_backward": (
+        "Fix the post's errata one at a time: use the padded x for wgrad; insert zeros into dz for "
+        "stride > 1; rotate the kernel for dx. Everything stays in NHWC.",
+        "wgrad: for each tap (u, v), einsum dz with the strided slice of xpad over b, i, j. dx: place "
+        "dz at rows k − 1 − p + i·s of a zero array of H + kh − 1 rows, then correlate with w rotated "
+        "by 180°, summing over F.",
+        "w4 = w.reshape(F, kh, kw, C); w_rot = w4[:, ::-1, ::-1, :]; "
+        "dx += np.einsum('bijf,fc->bijc', dzz[:, u:u + H, v:v + W, :], w_rot[:, u, v, :]) for every (u, v)",
+    ),
+}
+
+hint, solution, progress = exercise_help(__name__, HINTS)
