@@ -16,7 +16,8 @@ Implementations:
   forward pass's im2col matrix (PyTorch likewise keeps what its backward needs);
 * ``baseline``: the im2col with index arrays + ``np.add.at`` col2im that learners usually copy,
   written here so the comparison is with what people actually use;
-* ``torch``: PyTorch's CPU layers (oneDNN), when PyTorch is installed (``pip install '.[torch]'``).
+* ``torch``: PyTorch's CPU layers (``torch.nn.functional``), when PyTorch is installed
+  (``pip install '.[torch]'``); ``conv_breakdown.py`` records which operators they run.
 
 Writes ``benchmarks/results.json`` and draws it into ``figures/benchmark.png``; ``--plot-only``
 redraws the figure (and prints the Markdown table used in the README) from the stored results.
@@ -260,7 +261,7 @@ def print_pool_row(row):
 
 
 def markdown_table(results) -> str:
-    """The README / notebook 06 table: medians and ratios, forward+backward, per case and dtype."""
+    """The README table: medians and ratios, forward+backward, per case and dtype."""
     lines = [
         "| case | dtype | ours f+b (ms, min / median / max) | ours / PyTorch (fwd, f+b) | ours / textbook (f+b) | GFLOP/s (% of GEMM peak) | peak extra memory |",
         "|---|---|---|---|---|---|---|",

@@ -15,9 +15,13 @@ What it runs, per kernel:
 
 It prints a Markdown table of the worst margin per check and kernel (the table in
 docs/testing.md) and exits with status 1 if any margin is below ``--minimum`` (default 100).
+Rows labelled ``band:`` (a predicted value checked within a factor each way) and ``guard:`` (a
+condition that makes a check valid, such as "no step crosses a kink") are printed but not held to
+the minimum, which applies to tolerances.
 
     .venv/bin/python tools/margins.py                 # all four kernels
     .venv/bin/python tools/margins.py --kernels Haswell --tests-only
+    .venv/bin/python tools/margins.py --notebooks-only   # notebooks 08 and 09 only, a minute or two
 """
 
 from __future__ import annotations
@@ -38,8 +42,10 @@ KERNELS = ["SkylakeX", "Haswell", "Sandybridge", "Prescott"]
 # the notebook asserts value < threshold (margin threshold / value); ">" means it asserts
 # value > threshold (margin value / threshold). The expressions name variables the notebook
 # keeps until its end. Labels that start with "band:" are the two sides of a predicted value
-# checked within a factor of 10 each way (notebook 08's 1/h law); their margins are shown but
-# are not held to the minimum, which applies to tolerances.
+# checked within a factor each way (notebook 08's 1/h law, say); labels that start with "guard:"
+# are conditions that make a check valid (notebook 09: no ±h step crosses a kink, in units of
+# the largest move). Their margins are shown but not held to the minimum, which applies to
+# tolerances.
 NOTEBOOK_CHECKS = [
     ("08-gradient-checking", "float32 check, best h: relative error > 1e-7", "best32", 1e-7, ">"),
     ("08-gradient-checking", "float64 check, same loop: relative error < 1e-10", "best64", 1e-10, "<"),
@@ -48,8 +54,18 @@ NOTEBOOK_CHECKS = [
     ("08-gradient-checking", "band: rounding ∝ 1/h, median error ratio per 100× step in (10, 1000), upper side",
      "max(ratios)", 1000.0, "<"),
     ("08-gradient-checking", "every layer (h = 1e-1 conv, 1e-3 pooling): worst relative error", "max(r.max_rel_error for r in results)", 1e-7, "<"),
+    ("08-gradient-checking", "band: rounding on a linear map, median error ÷ ε·|L|/h in (0.1, 10), lower side",
+     "min(rounding[h] / predicted[h] for h in hs_checked)", 0.1, ">"),
+    ("08-gradient-checking", "band: rounding on a linear map, median error ÷ ε·|L|/h in (0.1, 10), upper side",
+     "max(rounding[h] / predicted[h] for h in hs_checked)", 10.0, "<"),
+    ("08-gradient-checking", "band: a correct gradient with tiny entries lands in (1e-7, 1e-4), lower side", "worst", 1e-7, ">"),
+    ("08-gradient-checking", "band: a correct gradient with tiny entries lands in (1e-7, 1e-4), upper side", "worst", 1e-4, "<"),
     ("08-gradient-checking", "conv → pool → conv stack: worst relative error", "max(r.max_rel_error for r in checks)", 1e-7, "<"),
     ("09-train-a-tiny-cnn", "whole net on jittered digits: worst relative error", "max(r.max_rel_error for r in jitter_checks)", 1e-4, "<"),
+    ("09-train-a-tiny-cnn", "guard: first layer, closest ReLU input ÷ largest move of a ±h step", "distances['first'][0]", 1.0, ">"),
+    ("09-train-a-tiny-cnn", "guard: first layer, closest pooling runner-up ÷ twice the largest move", "distances['first'][1]", 1.0, ">"),
+    ("09-train-a-tiny-cnn", "guard: second layer, closest ReLU input ÷ largest move of a ±h step", "distances['second'][0]", 1.0, ">"),
+    ("09-train-a-tiny-cnn", "guard: second layer, closest pooling runner-up ÷ twice the largest move", "distances['second'][1]", 1.0, ">"),
     ("09-train-a-tiny-cnn", "broken layer: smallest error of a parameter before it", "min(results[k].max_rel_error for k in ('0.w', '0.b', 'x'))", 1e-4, ">"),
     ("09-train-a-tiny-cnn", "broken layer: worst error of a parameter after it", "max(results[k].max_rel_error for k in ('3.w', '3.b', '7.w', '7.b'))", 1e-4, "<"),
 ]
@@ -113,13 +129,17 @@ def _kernel_in_use(env: dict) -> str:
 def _fmt(m: float) -> str:
     if math.isinf(m):
         return "exact"
+    if m < 10:
+        return f"{m:.1f}"  # bands and guards: 1.2 is not 1
     return f"{m:.0f}" if m < 1e4 else f"{m:.0e}".replace("e+0", "e").replace("e+", "e")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kernels", nargs="+", default=KERNELS)
-    ap.add_argument("--tests-only", action="store_true", help="skip the notebooks")
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument("--tests-only", action="store_true", help="skip the notebooks")
+    only.add_argument("--notebooks-only", action="store_true", help="skip the tests (notebooks 08 and 09 only)")
     ap.add_argument("--minimum", type=float, default=100.0)
     ap.add_argument("--json", help="also write every measurement to this file")
     args = ap.parse_args(argv)
@@ -132,8 +152,10 @@ def main(argv=None) -> int:
             used[kernel] = _kernel_in_use(env)
             print(f"{kernel} (OpenBLAS reports {used[kernel]}):", file=sys.stderr)
             path = Path(tmp) / f"{kernel}.json"
-            _run_tests(env, path)
-            measured[kernel] = json.loads(path.read_text())
+            measured[kernel] = {}
+            if not args.notebooks_only:
+                _run_tests(env, path)
+                measured[kernel].update(json.loads(path.read_text()))
             if not args.tests_only:
                 _run_notebooks(env, path)
                 measured[kernel].update(json.loads(path.read_text()))
@@ -147,7 +169,7 @@ def main(argv=None) -> int:
         for k in args.kernels:
             entry = measured[k].get(check)
             cells.append(_fmt(entry["margin"]) if entry else "–")
-            if entry and "band:" not in check:
+            if entry and not any(tag in check for tag in (":: band:", ":: guard:")):
                 worst_overall = min(worst_overall, entry["margin"])
         lines.append(f"| `{check}` | " + " | ".join(cells) + " |")
     print("\n".join(lines))
