@@ -81,8 +81,9 @@ def _output_shape(in_hw, k_hw, s, p, op, d, settings: str):
         if size < 1:
             raise ValueError(
                 f"{settings} give an output {axis} of ({n} − 1)·{st} − 2·{pa} + {di}·({k} − 1) + "
-                f"{o} + 1 = {size}, but it must be at least 1: the padding ({pa}) crops more "
-                f"than the {size + 2 * pa - 1} rows the scattered kernels cover. Pad less."
+                f"{o} + 1 = {size}, but it must be at least 1: cropping padding={pa} from each side "
+                f"leaves nothing of the {size + 2 * pa} {'rows' if axis == 'height' else 'columns'} "
+                f"the scattered kernels cover. Pad less."
             )
         out.append(size)
     return tuple(out)
