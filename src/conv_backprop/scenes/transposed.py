@@ -170,11 +170,11 @@ def _scatter(x, w, buf, buf_count, count, count_roles, num, s, p, op, d, Ho, Wo,
     HH, WW = w.shape
     Hb, Wb = buf.shape
     sc = Scene(title="transposed convolution: every input scatters a weighted kernel copy", interval=interval,
-               legend_labels={"input": "input x", "kernel": "weights w (dashed edge)",
+               legend_labels={"input": "input x (click an entry)", "kernel": "weights w (dashed edge)",
                               "output": "output: running total of the copies scattered so far",
                               "padding": "cropped by padding p (hatched //)",
                               "highlight": "the input entry, its kernel copy (thick edge)", **count_legend})
-    sc.grid("x", "x[0, 0]: pick an entry", (H, W), roles="input",
+    sc.grid("x", "x[0, 0]: pick one" if W >= 5 else "x[0, 0]", (H, W), roles="input",
             texts=[[num(v) for v in row] for row in x], label="input entry")
     sc.grid("w", "w[0, 0]", (HH, WW), origin=(H + ROW_GAP, 0), roles="kernel",
             texts=[[num(v) for v in row] for row in w], label="kernel tap")
@@ -190,7 +190,7 @@ def _scatter(x, w, buf, buf_count, count, count_roles, num, s, p, op, d, Ho, Wo,
             else:
                 line.append("output")
         roles.append(line)
-    sc.grid("out", "out[0, 0] (with the ring padding crops)" if p else "out[0, 0]", (Hb, Wb),
+    sc.grid("out", "out[0, 0], cropped ring" if p else "out[0, 0]", (Hb, Wb),
             origin=(0, ox), roles=roles, texts=[[num(v) for v in row] for row in buf],
             row_labels=[str(t - p) for t in range(Hb)], col_labels=[str(c - p) for c in range(Wb)],
             label="output cell")
