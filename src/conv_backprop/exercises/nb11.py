@@ -256,7 +256,7 @@ def check_overlap_counts(learner) -> CheckReport:
         Case("stride 2, kernel 3: 1, 1, 2, 1, 2, … — uneven: the checkerboard", (4, 3, 2)),
         Case("stride 2, kernel 4: even (2) away from the ends", (4, 4, 2)),
         Case("stride 3, kernel 2: gaps of 0", (3, 2, 3)),
-        Case("stride 3, kernel 5: 2, 1, 2, 2, 1, … ", (4, 5, 3)),
+        Case("stride 3, kernel 5: 2, 2, 1 repeating in the middle", (4, 5, 3)),
         Case("one input: a single copy of the kernel", (1, 3, 2)),
     ]
     return check_function("Exercise 5: overlap counts", learner, _overlap_reference, cases)
