@@ -82,7 +82,8 @@ def _output_shape(in_hw, k_hw, s, p, op, d, settings: str):
             raise ValueError(
                 f"{settings} give an output {axis} of ({n} − 1)·{st} − 2·{pa} + {di}·({k} − 1) + "
                 f"{o} + 1 = {size}, but it must be at least 1: cropping padding={pa} from each side "
-                f"leaves nothing of the {size + 2 * pa} {'rows' if axis == 'height' else 'columns'} "
+                f"leaves nothing of the {size + 2 * pa} {'row' if axis == 'height' else 'column'}"
+                f"{'' if size + 2 * pa == 1 else 's'} "
                 f"the scattered kernels cover. Pad less."
             )
         out.append(size)

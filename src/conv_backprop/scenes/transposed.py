@@ -52,7 +52,7 @@ def transposed_geometry(H, W, HH, WW, stride, padding, output_padding, dilation)
     try:
         return conv_transpose2d_output_size((H, W), (HH, WW), stride, padding, output_padding, dilation)
     except ValueError as exc:
-        raise InvalidSetting(sentence(f"this setting has no output: {exc}")) from None
+        raise InvalidSetting(sentence(f"PyTorch refuses this setting, and so does the package: {exc}")) from None
 
 
 def transposed_arrays(seed, H, W, HH, WW) -> tuple[np.ndarray, np.ndarray]:
