@@ -71,19 +71,19 @@ def test_scatter_views_match_brute_force(st):
     for k, (i, j) in enumerate(itertools.product(range(H), range(W))):
         key = f"in:{i},{j}"
         assert sc.select[cell_key("x", i, j)] == key
-        v = sc.views[key]
-        block = {(i * s + u * d, j * s + v_ * d) for u in range(HH) for v_ in range(WW)}
-        lit = {(r, c) for g, r, c, role in v.cells if g == "out"}
+        view = sc.views[key]
+        block = {(i * s + u * d, j * s + v * d) for u in range(HH) for v in range(WW)}
+        lit = {(r, c) for g, r, c, role in view.cells if g == "out"}
         assert lit == block  # the highlighted set is the brute-force kernel copy
-        assert sorted(v.state["reached"]) == sorted((r - p, c - p) for r, c in block)
-        for u, v_ in itertools.product(range(HH), range(WW)):
-            running[i * s + u * d, j * s + v_ * d] += x[i, j] * w[u, v_]
-        np.testing.assert_allclose(v.state["running"], running[p:p + Ho, p:p + Wo], rtol=0, atol=1e-12)
-        shown = {(r, c): t for g, r, c, t in v.texts if g == "out"}
+        assert sorted(view.state["reached"]) == sorted((r - p, c - p) for r, c in block)
+        for u, v in itertools.product(range(HH), range(WW)):
+            running[i * s + u * d, j * s + v * d] += x[i, j] * w[u, v]
+        np.testing.assert_allclose(view.state["running"], running[p:p + Ho, p:p + Wo], rtol=0, atol=1e-12)
+        shown = {(r, c): t for g, r, c, t in view.texts if g == "out"}
         for (r, c), text in shown.items():  # every relabelled cell shows the running total first
             assert text.split("\n")[0] == cb.scenes.transposed.format_number(running[r, c])
         assert all(len(shown[rc].split("\n")) == 2 for rc in block)  # ... and the copy's product
-        inside = [t for t in v.state["terms"] if t[6]]
+        inside = [t for t in view.state["terms"] if t[6]]
         assert len(inside) == sum(0 <= r - p < Ho and 0 <= c - p < Wo for r, c in block)
     assert "✓" in sc.views[sc.order[-1]].readout and "MISMATCH" not in sc.views[sc.order[-1]].readout
 
@@ -95,16 +95,16 @@ def test_scatter_output_cells_list_the_overlapping_copies(st):
     pairs, buf, (Ho, Wo) = brute(base["x"], base["w"], s, p, op, d)
     for (t, c), expected in pairs.items():
         key = f"out:{t - p},{c - p}"  # keyed by the output position (the ring's are outside it)
-        v = sc.views[key]
-        assert sorted(v.state["pairs"]) == sorted(expected)
-        assert v.state["value"] == pytest.approx(buf[t, c], abs=1e-12)
+        view = sc.views[key]
+        assert sorted(view.state["pairs"]) == sorted(expected)
+        assert view.state["value"] == pytest.approx(buf[t, c], abs=1e-12)
         assert sc.select[cell_key("out", t, c)] == key
         inside = 0 <= t - p < Ho and 0 <= c - p < Wo
-        assert v.state["inside"] == inside
+        assert view.state["inside"] == inside
         if inside:
             assert sc.select[cell_key("count", t - p, c - p)] == key
-            assert f"count {len(expected)}" in v.readout and "✓" in v.readout
-        lit_x = {(r, q) for g, r, q, _ in v.cells if g == "x"}
+            assert f"count {len(expected)}" in view.readout and "✓" in view.readout
+        lit_x = {(r, q) for g, r, q, _ in view.cells if g == "x"}
         assert lit_x == {(i, j) for i, j, _, _ in expected}
         assert key not in sc.order  # stepping walks the inputs only
 
@@ -136,16 +136,16 @@ def test_correlation_views_match_brute_force(st):
     assert sc.order == [f"out:{r},{q}" for r in range(Ho) for q in range(Wo)]
     w_rot = w[::-1, ::-1]
     for r, q in itertools.product(range(Ho), range(Wo)):
-        v = sc.views[f"out:{r},{q}"]
-        dot = sum(z[r + u * d, q + v_ * d] * w_rot[u, v_] for u in range(HH) for v_ in range(WW))
-        assert v.state["value"] == pytest.approx(dot, abs=1e-12)
-        assert v.state["value"] == pytest.approx(buf[r + p, q + p], abs=1e-12)
+        view = sc.views[f"out:{r},{q}"]
+        dot = sum(z[r + u * d, q + v * d] * w_rot[u, v] for u in range(HH) for v in range(WW))
+        assert view.state["value"] == pytest.approx(dot, abs=1e-12)
+        assert view.state["value"] == pytest.approx(buf[r + p, q + p], abs=1e-12)
         # the taps that meet an x entry are exactly the scatter view's overlapping copies
-        assert sorted(v.state["pairs"]) == sorted(pairs[(r + p, q + p)])
-        assert len(v.state["pairs"]) == base["count"][r, q]
-        lit = {(t, c) for g, t, c, _ in v.cells if g == "z"}
-        assert lit == {(r + u * d, q + v_ * d) for u in range(HH) for v_ in range(WW)}
-        assert "✓" in v.readout and "MISMATCH" not in v.readout
+        assert sorted(view.state["pairs"]) == sorted(pairs[(r + p, q + p)])
+        assert len(view.state["pairs"]) == base["count"][r, q]
+        lit = {(t, c) for g, t, c, _ in view.cells if g == "z"}
+        assert lit == {(r + u * d, q + v * d) for u in range(HH) for v in range(WW)}
+        assert "✓" in view.readout and "MISMATCH" not in view.readout
         for g in ("out", "count", "z"):
             assert sc.select[cell_key(g, r, q)] == f"out:{r},{q}"
 

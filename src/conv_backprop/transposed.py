@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_array, as_pair, check_memory, check_shape, compute_dtype
+from ._validation import as_array, as_pair, check_memory, check_shape, compute_dtype, is_int
 from .im2col import col2im, im2col
 
 __all__ = [
@@ -158,8 +158,6 @@ def conv_transpose2d_output_size(size, kernel_size, stride=1, padding=0, output_
     >>> conv_transpose2d_output_size(3, 3, stride=2, padding=1, output_padding=1)
     6
     """
-    from ._validation import is_int
-
     args = (size, kernel_size, stride, padding, output_padding, dilation)
     all_int = all(is_int(a) for a in args)
     n = as_pair(size, "size", minimum=1)
