@@ -225,7 +225,8 @@ def _scatter(x, w, buf, buf_count, count, count_roles, num, s, p, op, d, Ho, Wo,
             wv = float(w[u, v])
             inside = p <= t < p + Ho and p <= c < p + Wo
             cells.append(("out", t, c, "highlight"))
-            texts.append(("out", t, c, f"{num(run[t, c])}\n+{fmt(xv * wv)}"))
+            part = num(xv * wv)  # "+6" or "−3": what this copy adds
+            texts.append(("out", t, c, f"{num(run[t, c])}\n{part if part.startswith('−') else '+' + part}"))
             terms.append((u, v, t - p, c - p, xv, wv, inside))
             where = "" if inside else "   (in the ring: cropped by the padding)"
             lines.append(f"  out[{t - p}, {c - p}] += {fmt(xv)}·w[{u}, {v}] = {fmt(xv)}·{fmt(wv)} = {num(xv * wv)}{where}")
