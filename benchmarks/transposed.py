@@ -15,8 +15,8 @@ up once, then takes ``repeats`` timings; min / median / max are kept, ratios use
 * ``torch``: ``torch.nn.functional.conv_transpose2d`` forward, and forward + autograd backward,
   when PyTorch is installed (``pip install '.[torch]'``).
 
-The dtype is float64 by default, the course's; ``--dtype float32`` times single precision, where
-PyTorch's CPU kernels (oneDNN) are tuned and numpy's matrix products are about twice as fast.
+The dtype is float64 by default, the course's; ``--dtype float32`` times single precision, the
+dtype PyTorch's CPU kernels (oneDNN) are tuned for.
 
 Before anything is timed, every implementation is checked against ours (forward and all three
 gradients). The table reports each implementation's median time and the ratios naive / ours and
