@@ -123,14 +123,18 @@ def _explorers():
         scenes.build_im2col: (ex.im2col_explorer, im2col_module.Im2colExplorer,
                               scenes.im2col_scene.im2col_settings),
         scenes.build_pooling: (ex.pooling_explorer, ex.pooling.PoolingExplorer, scenes.pooling.pooling_settings),
+        scenes.build_transposed: (ex.transposed_explorer, ex.transposed.TransposedExplorer,
+                                  scenes.transposed.transposed_settings),
     }
 
 
 def test_every_explorer_has_an_entry_point_with_its_arguments():
     import inspect
 
+    import conv_backprop.explorers as ex
+
     pairs = _explorers()
-    assert len(pairs) == 7
+    assert len(pairs) == len(ex.__all__)  # every exported explorer has its entry point here
     for build, (_, cls, settings) in pairs.items():
         widget_args = list(inspect.signature(cls.__init__).parameters.values())[1:]
         assert widget_args == list(inspect.signature(settings).parameters.values()), build.__name__

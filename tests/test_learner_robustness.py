@@ -13,12 +13,16 @@ import importlib
 import sys
 import time
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from conv_backprop.exercises import CheckReport
 
-MODULES = [importlib.import_module(f"conv_backprop.exercises.nb{k:02d}") for k in range(11)]
+_EXERCISES = Path(importlib.import_module("conv_backprop.exercises").__file__).parent
+MODULES = [importlib.import_module(f"conv_backprop.exercises.{p.stem}")
+           for p in sorted(_EXERCISES.glob("nb[0-9][0-9]*.py"))]  # one module per notebook
 CHECKERS = [(mod, name[len("check_"):]) for mod in MODULES for name in mod.__all__ if name.startswith("check_")]
 IDS = [f"{m.__name__[-4:]}.{n}" for m, n in CHECKERS]
 
@@ -32,7 +36,7 @@ def _solution(mod, name):
 
 
 def test_every_checker_is_covered():
-    assert len(CHECKERS) == 47
+    assert len(MODULES) >= 12 and len(CHECKERS) >= 52, "the glob matched too little"
 
 
 def _report_of(check, learner, **kw) -> tuple[CheckReport, str]:

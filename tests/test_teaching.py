@@ -704,7 +704,7 @@ DOCS = ROOT / "docs"
 
 def test_teachers_guide_covers_every_notebook():
     text = (DOCS / "teachers-guide.md").read_text()
-    for number in [f"{k:02d}" for k in range(11)]:
+    for number in sorted({p.name.split("-")[0] for p in (ROOT / "notebooks").glob("*.ipynb")}):
         assert re.search(rf"\b{number}\b", text), f"teachers-guide.md says nothing about notebook {number}"
     for target in ("make slides", "make student", "make html"):
         assert target in text

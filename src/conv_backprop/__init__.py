@@ -34,6 +34,15 @@ from .pool import (
     pool_routes,
 )
 from .shapes import AxisGeometry, Geometry, conv_output_size, explain_geometry, pool_output_size
+from .transposed import (
+    conv_transpose2d_backward,
+    conv_transpose2d_backward_naive,
+    conv_transpose2d_forward,
+    conv_transpose2d_forward_flipped,
+    conv_transpose2d_forward_naive,
+    conv_transpose2d_output_size,
+    transposed_conv_input,
+)
 
 from . import data, layers  # noqa: E402  (modules: cb.layers.Conv2D, cb.data.load_digits_split)
 
@@ -71,4 +80,12 @@ __all__ = [
     "rel_error",
     "stackexchange_bounds",
     "stackexchange_bounds_corrected",
+    # transposed convolution (notebook 11)
+    "conv_transpose2d_backward",
+    "conv_transpose2d_backward_naive",
+    "conv_transpose2d_forward",
+    "conv_transpose2d_forward_flipped",
+    "conv_transpose2d_forward_naive",
+    "conv_transpose2d_output_size",
+    "transposed_conv_input",
 ]

@@ -18,6 +18,7 @@ dw.png                 the inputs one weight multiplies, paired with dout      0
 flipped-kernel.png     rotated kernel over zero-inserted, padded dout          05
 im2col.png             a patch becoming a column; col2im's overlap counts      06
 pool-routing.png       max-pooling gradient routing with overlap and a tie     07
+transposed.png         kernel copies scattered, overlapping: the checkerboard  11
 =====================  ======================================================  ========
 """
 
@@ -62,6 +63,7 @@ FIGURES: dict = {
     "im2col.png": _scene_figure(scenes.build_im2col, C=1, H=4, W=4, HH=2, WW=2, stride=1, column=4),
     "pool-routing.png": _scene_figure(
         scenes.build_pooling, mode="max", ties="split", H=6, W=6, kernel=3, stride=2, padding=1),
+    "transposed.png": _scene_figure(scenes.build_transposed, H=3, W=3, HH=3, WW=3, stride=2, padding=1, step=4),
 }
 
 
