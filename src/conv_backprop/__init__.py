@@ -34,6 +34,7 @@ from .pool import (
     pool_routes,
 )
 from .shapes import AxisGeometry, Geometry, conv_output_size, explain_geometry
+from .conv1d import conv1d_backward, conv1d_forward, conv1d_output_length
 
 from . import data, layers  # noqa: E402  (modules: cb.layers.Conv2D, cb.data.load_digits_split)
 
@@ -70,4 +71,7 @@ __all__ = [
     "rel_error",
     "stackexchange_bounds",
     "stackexchange_bounds_corrected",
+    "conv1d_forward",
+    "conv1d_backward",
+    "conv1d_output_length",
 ]
