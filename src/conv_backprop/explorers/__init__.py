@@ -25,6 +25,7 @@ dw_explorer                every x entry one weight multiplies, and its dw      
 flipped_kernel_explorer    rotated kernel over zero-inserted, padded dout → dx    05
 im2col_explorer            patches into columns; col2im's overlap counts          06
 pooling_explorer           max/average pooling gradient routing, ties, overlap    07
+grouped_explorer           which input channels each output channel reads         12
 =========================  =====================================================  ========
 """
 
@@ -35,6 +36,7 @@ from .flipped import flipped_kernel_explorer
 from .im2col_explorer import im2col_explorer
 from .pooling import pooling_explorer
 from .sliding_window import sliding_window_explorer
+from .grouped import grouped_explorer
 
 __all__ = [
     "sliding_window_explorer",
@@ -44,4 +46,5 @@ __all__ = [
     "flipped_kernel_explorer",
     "im2col_explorer",
     "pooling_explorer",
+    "grouped_explorer",
 ]

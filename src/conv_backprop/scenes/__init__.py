@@ -26,6 +26,7 @@ build_dw                 ``scenes.dw``               ``dw_explorer``            
 build_flipped_kernel     ``scenes.flipped``          ``flipped_kernel_explorer``     05
 build_im2col             ``scenes.im2col_scene``     ``im2col_explorer``             06
 build_pooling            ``scenes.pooling``          ``pooling_explorer``            07
+build_grouped            ``scenes.grouped``          ``grouped_explorer``            12
 =======================  ==========================  ==============================  ========
 """
 
@@ -36,6 +37,7 @@ from .flipped import build_flipped_kernel
 from .im2col_scene import build_im2col
 from .pooling import build_pooling
 from .sliding_window import build_sliding_window
+from .grouped import build_grouped
 
 __all__ = [
     "build_sliding_window",
@@ -45,4 +47,5 @@ __all__ = [
     "build_flipped_kernel",
     "build_im2col",
     "build_pooling",
+    "build_grouped",
 ]
