@@ -202,3 +202,59 @@ def test_matches_torch_conv1d(xs, ws, s, p, d, G, margins):
                   rtol=RTOL, atol=ATOL)
     for name, got, t in zip(("dx", "dw", "db"), cb.conv1d_backward(dout, x, w, s, p, d, groups=G), (tx, tw, tb)):
         margins.close(f"torch 1-D {name}", got, t.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+
+# --------------------------------------------------------------------------- the 1-D explorer (notebook 13)
+
+
+SCENES = [dict(L=9, K=3, stride=2, padding=1, dilation=1), dict(L=10, K=2, stride=3, padding=0, dilation=1),
+          dict(L=8, K=3, stride=1, padding=2, dilation=2), dict(L=12, K=5, stride=3, padding=0, dilation=1),
+          dict(L=4, K=1, stride=1, padding=0, dilation=1)]
+
+
+@pytest.mark.parametrize("settings", SCENES)
+def test_conv1d_scene_fan_in_and_fan_out_against_brute_force(settings, margins):
+    from conv_backprop.scenes import build_conv1d
+    from conv_backprop.scenes.conv1d import conv1d_arrays
+
+    s, p, d = settings["stride"], settings["padding"], settings["dilation"]
+    sc, base, view = build_conv1d(**settings)
+    x, w, b, dout = conv1d_arrays(0, settings["L"], settings["K"], s, p, d)
+    kw = dict(stride=s, padding=p, dilation=d, groups=1)
+    out = brute_forward(x[None, None], w[None, None], np.array([b]), **kw)[0, 0]
+    dx = brute_dx(dout[None, None], x[None, None], w[None, None], **kw)[0, 0]
+    assert base["L_out"] == len(out) and view == "out:0"
+    assert sc.order == [f"out:{i}" for i in range(len(out))]
+    for i in range(len(out)):
+        st = sc.views[f"out:{i}"].state
+        assert st["reads"] == [i * s + u * d - p for u in range(len(w))]
+        margins.close("1-D scene fan-in", st["value"], out[i], rtol=RTOL, atol=ATOL)
+    for t in range(len(x)):
+        st = sc.views[f"in:{t}"].state
+        bumped = x.copy()
+        bumped[t] += 1.0  # brute force: which outputs change when x[t] does (w has no zeros)
+        changed = brute_forward(bumped[None, None], w[None, None], np.array([b]), **kw)[0, 0] != out
+        assert st["reached"] == [int(i) for i in np.flatnonzero(changed)]
+        margins.close("1-D scene fan-out dx", st["value"], dx[t], rtol=RTOL, atol=ATOL)
+        assert ("reaches no output" in sc.views[f"in:{t}"].readout) == (not st["reached"])
+
+
+def test_conv1d_explorer_explains_and_names_bad_arguments():
+    import conv_backprop.explorers as ex
+    from conv_backprop.scene import InvalidSetting
+    from conv_backprop.scenes import build_conv1d
+
+    with pytest.raises(InvalidSetting, match=r"The kernel spans d·\(K − 1\) \+ 1 = 5 entries"):
+        build_conv1d(L=3, K=5, padding=0)
+    with pytest.raises(ValueError, match="i must be an index into the outputs, 0 ≤ i < 5; got 5"):
+        build_conv1d(i=5)
+    with pytest.raises(ValueError, match="stride must be a positive int; got 0"):
+        build_conv1d(stride=0)
+    e = ex.conv1d_explorer(i=3)
+    assert e.widget.view == "out:3"
+    e.set(K=5, L=3, padding=0)
+    assert e.scene is None and e.message.startswith("The kernel spans")
+    e.set(L=12, stride=3)  # 3 outputs: the selection is clamped
+    assert e.message == "" and e.widget.view == "out:2"
+    e.select("in:11")  # after the last window
+    assert e.state["reached"] == [] and e.state["value"] == 0

@@ -27,6 +27,7 @@ build_flipped_kernel     ``scenes.flipped``          ``flipped_kernel_explorer``
 build_im2col             ``scenes.im2col_scene``     ``im2col_explorer``             06
 build_pooling            ``scenes.pooling``          ``pooling_explorer``            07
 build_grouped            ``scenes.grouped``          ``grouped_explorer``            12
+build_conv1d             ``scenes.conv1d``           ``conv1d_explorer``             13
 =======================  ==========================  ==============================  ========
 """
 
@@ -38,6 +39,7 @@ from .im2col_scene import build_im2col
 from .pooling import build_pooling
 from .sliding_window import build_sliding_window
 from .grouped import build_grouped
+from .conv1d import build_conv1d
 
 __all__ = [
     "build_sliding_window",
@@ -48,4 +50,5 @@ __all__ = [
     "build_im2col",
     "build_pooling",
     "build_grouped",
+    "build_conv1d",
 ]
