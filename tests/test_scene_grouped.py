@@ -139,3 +139,60 @@ def test_every_view_has_a_readout_and_the_scene_stays_small():
     import json
 
     assert len(json.dumps(sc.to_json(), ensure_ascii=False).encode()) < 200_000
+
+
+# --------------------------------------------------------------------------- shell rules (as tests/test_scenes.py and
+# tests/test_figures.py check them for the explorers of notebooks 01–07), for the explorers of notebooks 12 and 13
+
+
+def _new_explorers():
+    from conv_backprop import scenes
+    from conv_backprop.scenes import conv1d as conv1d_scene, grouped as grouped_scene
+
+    return {
+        scenes.build_grouped: (ex.grouped_explorer, ex.grouped.GroupedExplorer, grouped_scene.grouped_settings),
+        scenes.build_conv1d: (ex.conv1d_explorer, ex.conv1d.Conv1DExplorer, conv1d_scene.conv1d_settings),
+    }
+
+
+NEW = [(build, settings) for build in _new_explorers()
+       for settings in ({}, dict(C=3, F=6, groups=3, f=4) if build.__name__ == "build_grouped" else dict(L=7, stride=2, padding=0, i=2))]
+
+
+@pytest.mark.parametrize("build,settings", NEW, ids=lambda v: getattr(v, "__name__", repr(v)))
+def test_an_entry_point_builds_what_its_explorer_shows_first(build, settings):
+    import inspect
+
+    factory, cls, check = _new_explorers()[build]
+    widget_args = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    assert widget_args == list(inspect.signature(check).parameters.values())
+    scene, base, view = build(**settings)
+    e = factory(**settings)
+    assert e.message == "" and view == e.widget.view
+    assert scene.to_json() == e.scene.to_json()
+    np.testing.assert_equal({**base, **scene.views[view].state}, e.state)
+    assert len(e.widget.scene.encode()) < 200_000
+    for key in e.scene.order:
+        e.select(key)
+        assert e.view.readout
+    data = e._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/plain"].endswith("(run the cell in Jupyter to use it)")
+    e.close()
+
+
+@pytest.mark.parametrize("factory", [ex.grouped_explorer, ex.conv1d_explorer], ids=lambda f: f.__name__)
+def test_random_slider_sweep_draws_or_explains(factory):
+    import ipywidgets as widgets
+
+    rng = np.random.default_rng(42)
+    e = factory()
+    names = list(e.controls)
+    for _ in range(40):
+        w = e.controls[names[rng.integers(len(names))]]
+        assert isinstance(w, widgets.IntSlider)
+        w.value = int(rng.integers(w.min, w.max + 1))
+        assert (e.message == "") == (e.scene is not None)
+        if e.scene is not None:
+            assert e.widget.view in e.scene.views
+    e.close()
