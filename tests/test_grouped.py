@@ -376,3 +376,24 @@ def test_matches_torch_conv2d_groups(xs, ws, s, p, d, G, margins):
     for bwd in BACKWARDS:
         for name, got, t in zip(("dx", "dw", "db"), bwd(dout, x, w, s, p, d, groups=G), (tx, tw, tb)):
             margins.close(f"torch {name}", got, t.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.torch
+def test_depthwise_separable_block_matches_torch(margins):
+    torch = pytest.importorskip("torch", reason="PyTorch not installed: the separable block's cross-check did not run")
+    rng = np.random.default_rng(5)
+    blk = L.DepthwiseSeparable2D(3, 4, 3, stride=2, padding=1, multiplier=2, rng=rng)
+    blk.depthwise.b[...] = rng.standard_normal(6)
+    blk.pointwise.b[...] = rng.standard_normal(4)
+    x = rng.standard_normal((2, 3, 7, 6))
+    tx = torch.tensor(x, requires_grad=True)
+    tk, tkb, tp, tpb = (torch.tensor(a, requires_grad=True) for a in
+                        (blk.depthwise.w, blk.depthwise.b, blk.pointwise.w, blk.pointwise.b))
+    F_ = torch.nn.functional
+    tout = F_.conv2d(F_.conv2d(tx, tk, tkb, stride=2, padding=1, groups=3), tp, tpb)
+    dout = rng.standard_normal(tuple(tout.shape))
+    tout.backward(torch.tensor(dout))
+    margins.close("separable vs torch forward", blk.forward(x), tout.detach().numpy(), rtol=RTOL, atol=ATOL)
+    margins.close("separable vs torch dx", blk.backward(dout), tx.grad.numpy(), rtol=RTOL, atol=ATOL)
+    for q, t in zip(blk.parameters(), (tk, tkb, tp, tpb)):
+        margins.close(f"separable vs torch {q.name}", q.grad, t.grad.numpy(), rtol=RTOL, atol=ATOL)
