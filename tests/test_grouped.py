@@ -160,6 +160,8 @@ def test_large_input_code_path(rng, margins):
     dout = rng.standard_normal(out.shape)
     got = cb.conv2d_backward(dout, x, w, **kw, cache=cache)
     exp = cb.conv2d_backward_flipped(dout, x, w, **kw)
+    # dw and db sum N·H_out·W_out = 2700 products: K·ε ≈ 6e-13 relative, so rtol 1e-10 still
+    # leaves a margin above 100 (the smallest measured, on SkylakeX, is about 800)
     for name, g, e in zip(("dx", "dw", "db"), got, exp):
         margins.close(f"large {name}", g, e, rtol=RTOL, atol=ATOL)
 
