@@ -125,6 +125,8 @@ def _explorers():
         scenes.build_pooling: (ex.pooling_explorer, ex.pooling.PoolingExplorer, scenes.pooling.pooling_settings),
         scenes.build_transposed: (ex.transposed_explorer, ex.transposed.TransposedExplorer,
                                   scenes.transposed.transposed_settings),
+        scenes.build_grouped: (ex.grouped_explorer, ex.grouped.GroupedExplorer, scenes.grouped.grouped_settings),
+        scenes.build_conv1d: (ex.conv1d_explorer, ex.conv1d.Conv1DExplorer, scenes.conv1d.conv1d_settings),
     }
 
 

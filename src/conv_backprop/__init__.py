@@ -43,6 +43,7 @@ from .transposed import (
     conv_transpose2d_output_size,
     transposed_conv_input,
 )
+from .conv1d import conv1d_backward, conv1d_forward, conv1d_output_length
 
 from . import data, layers  # noqa: E402  (modules: cb.layers.Conv2D, cb.data.load_digits_split)
 
@@ -88,4 +89,7 @@ __all__ = [
     "conv_transpose2d_forward_naive",
     "conv_transpose2d_output_size",
     "transposed_conv_input",
+    "conv1d_forward",
+    "conv1d_backward",
+    "conv1d_output_length",
 ]

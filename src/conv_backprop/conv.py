@@ -7,20 +7,34 @@
 * ``conv2d_backward_flipped``: dx as a full cross-correlation of the zero-inserted, padded dout
   with the 180°-rotated kernel, dw as a correlation of x with dout; derived in notebook 05.
 
-Shapes (notation of notebook 00):
+Shapes (notation of notebook 00; kernel taps (u, v), 0 ≤ u < HH, 0 ≤ v < WW):
     x    (N, C, H, W)          input
     w    (F, C, HH, WW)        weights
     b    (F,)                  bias
-    out  (N, F, H_out, W_out)  output, ``out[n, f, i, j] = Σ_{c,a,b} xpad[n, c, i·s_h + a·d_h,
-                               j·s_w + b·d_w] · w[f, c, a, b] + b[f]``
+    out  (N, F, H_out, W_out)  output, ``out[n, f, i, j] = Σ_{c,u,v} xpad[n, c, i·s_h + u·d_h,
+                               j·s_w + v·d_w] · w[f, c, u, v] + b[f]``
     dout (N, F, H_out, W_out)  ∂L/∂out
+
+Grouped convolution (every function here takes ``groups=G``, default 1): the C input channels
+and the F filters are split into G equal, consecutive groups, and filter f (in group
+``g = f // (F/G)``) reads only the ``C/G`` channels of its own group, so w is
+``(F, C/G, HH, WW)``::
+
+    out[n, f, i, j] = Σ_{k<C/G, u, v} xpad[n, g·(C/G) + k, i·s_h + u·d_h, j·s_w + v·d_w]
+                      · w[f, k, u, v] + b[f]
+
+G = 1 is the plain layer; G = C (with F a multiple of C) is a *depthwise* convolution. Groups
+came from AlexNet (Krizhevsky, Sutskever & Hinton 2012, split over two GPUs) and were made a
+design choice by ResNeXt (Xie et al. 2017); depthwise convolutions are MobileNets' building
+block (Howard et al. 2017). A grouped layer is G independent plain layers side by side, so its
+backward pass is the plain one per group. Derived in ``notebooks/12-grouped-and-depthwise.ipynb``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_array, as_pair, as_shape, check_memory, check_shape, compute_dtype
+from ._validation import as_array, as_pair, as_shape, check_memory, check_shape, compute_dtype, is_int
 from .im2col import _output_size, crop_padding, fold_into, pad_spatial, unfold
 from .shapes import Geometry, window_geometry
 
@@ -37,22 +51,49 @@ __all__ = [
 # --------------------------------------------------------------------------- validation
 
 
-def _check_xw(x, w, stride, padding, dilation):
+def _check_groups(groups) -> int:
+    if not is_int(groups):
+        raise TypeError(f"groups must be a positive int (1 for a plain convolution); got {groups!r}")
+    if int(groups) < 1:
+        raise ValueError(f"groups must be a positive int (1 for a plain convolution); got {groups!r}")
+    return int(groups)
+
+
+def _check_xw(x, w, stride, padding, dilation, groups=1):
+    groups = _check_groups(groups)
     x = as_array(x, "x", 4, "(N, C, H, W)")
-    w = as_array(w, "w", 4, "(F, C, HH, WW)")
-    if w.shape[1] != x.shape[1]:
-        raise ValueError(
-            f"w has {w.shape[1]} input channels (w.shape[1]) but x has {x.shape[1]} "
-            f"(x.shape[1]); they must match. Got x.shape={x.shape}, w.shape={w.shape}"
-        )
+    w = as_array(w, "w", 4, "(F, C, HH, WW)" if groups == 1 else "(F, C/groups, HH, WW)")
+    C, F = x.shape[1], w.shape[0]
+    if groups == 1:
+        if w.shape[1] != C:
+            raise ValueError(
+                f"w has {w.shape[1]} input channels (w.shape[1]) but x has {C} "
+                f"(x.shape[1]); they must match. Got x.shape={x.shape}, w.shape={w.shape}"
+            )
+    else:
+        if C % groups:
+            raise ValueError(
+                f"groups={groups} must divide the number of input channels C = x.shape[1] = {C}; "
+                f"it does not (x.shape={x.shape}). Each group reads C/groups consecutive channels"
+            )
+        if F % groups:
+            raise ValueError(
+                f"groups={groups} must divide the number of filters F = w.shape[0] = {F}; "
+                f"it does not (w.shape={w.shape}). Each group has F/groups filters"
+            )
+        if w.shape[1] != C // groups:
+            raise ValueError(
+                f"w.shape[1] must be C/groups = {C}/{groups} = {C // groups} (the channels one "
+                f"filter reads); got w.shape={w.shape} for x.shape={x.shape}"
+            )
     if min(w.shape) < 1 or min(x.shape) < 1:
         raise ValueError(f"x and w must have no empty axis; got x.shape={x.shape}, w.shape={w.shape}")
     geom = window_geometry(x.shape, w.shape[2:], stride, padding, dilation, what=f"the kernel w (shape {w.shape})")
     return x, w, geom
 
 
-def _check_forward(x, w, b, stride, padding, dilation, allocates=()):
-    x, w, geom = _check_xw(x, w, stride, padding, dilation)
+def _check_forward(x, w, b, stride, padding, dilation, allocates=(), groups=1):
+    x, w, geom = _check_xw(x, w, stride, padding, dilation, groups)
     b = as_array(b, "b", 1, "(F,)")
     check_shape(b, "b", (w.shape[0],), "(F,), one bias per filter of w")
     dtype = compute_dtype(x, w, b)
@@ -60,8 +101,8 @@ def _check_forward(x, w, b, stride, padding, dilation, allocates=()):
     return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b.astype(dtype, copy=False), geom
 
 
-def _check_backward(dout, x, w, stride, padding, dilation, allocates=()):
-    x, w, geom = _check_xw(x, w, stride, padding, dilation)
+def _check_backward(dout, x, w, stride, padding, dilation, allocates=(), groups=1):
+    x, w, geom = _check_xw(x, w, stride, padding, dilation, groups)
     dout = as_array(dout, "dout", 4, "(N, F, H_out, W_out)")
     expected = (x.shape[0], w.shape[0], *geom.output_shape)
     check_shape(dout, "dout", expected, "(N, F, H_out, W_out), the shape of the forward output")
@@ -82,7 +123,7 @@ def _check_memory(x_shape, w_shape, geom, itemsize, allocates, stride, padding, 
     if not allocates:
         return
     N, C, H, W = x_shape
-    F, _, HH, WW = w_shape
+    F, _, HH, WW = w_shape  # w.shape[1] is C/groups; the im2col matrix has all C channels
     gh, gw = geom.height, geom.width
     Ho, Wo = geom.output_shape
     # the flipped-kernel backward correlates x with dout as a kernel: its output is Hc × Wc
@@ -125,75 +166,92 @@ def _window_slices(i: int, j: int, geom: Geometry) -> tuple[slice, slice]:
 # --------------------------------------------------------------------------- naive loops
 
 
-def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> np.ndarray:
+def _group_channels(f: int, F: int, C: int, groups: int) -> slice:
+    """The input channels filter ``f`` reads: those of its group ``g = f // (F/groups)``."""
+    g = f // (F // groups)
+    return slice(g * (C // groups), (g + 1) * (C // groups))
+
+
+def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1, *, groups=1) -> np.ndarray:
     """Forward pass with plain loops: one 3-D dot product per output entry.
 
     Parameters
     ----------
     x : (N, C, H, W) input.
-    w : (F, C, HH, WW) weights.
+    w : (F, C/groups, HH, WW) weights ((F, C, HH, WW) when groups = 1).
     b : (F,) bias.
     stride, padding, dilation : int or (h, w) pair.
+    groups : positive int dividing C and F (default 1, the plain layer; C: depthwise).
 
     Returns
     -------
     out : (N, F, H_out, W_out) with
-        ``out[n, f, i, j] = sum(xpad[n, :, window(i, j)] * w[f]) + b[f]``.
+        ``out[n, f, i, j] = sum(xpad[n, chans(f), window(i, j)] * w[f]) + b[f]``, where
+        ``chans(f)`` are the C/groups channels of filter f's group (all C when groups = 1).
 
-    Derived in ``notebooks/02-forward-3d-dot-product.ipynb``.
+    Derived in ``notebooks/02-forward-3d-dot-product.ipynb``; groups in
+    ``notebooks/12-grouped-and-depthwise.ipynb``.
     """
-    x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation, allocates=("padded", "out"))
+    x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation, allocates=("padded", "out"),
+                                   groups=groups)
     xpad = pad_spatial(x, as_pair(padding, "padding", minimum=0))
-    N, F = x.shape[0], w.shape[0]
+    N, C, F = x.shape[0], x.shape[1], w.shape[0]
     H_out, W_out = geom.output_shape
     out = np.zeros((N, F, H_out, W_out), dtype=x.dtype)
     for n in range(N):
         for f in range(F):
+            chans = _group_channels(f, F, C, groups)
             for i in range(H_out):
                 for j in range(W_out):
                     rows, cols = _window_slices(i, j, geom)
-                    window = xpad[n, :, rows, cols]  # (C, HH, WW): all channels at once
+                    window = xpad[n, chans, rows, cols]  # (C/groups, HH, WW): the group's channels
                     out[n, f, i, j] = np.sum(window * w[f]) + b[f]
     return out
 
 
-def conv2d_backward_naive(dout, x, w, stride=1, padding=0, dilation=1):
+def conv2d_backward_naive(dout, x, w, stride=1, padding=0, dilation=1, *, groups=1):
     """Backward pass with plain loops, following the chain rule one output at a time.
 
-    Output ``(n, f, i, j)`` was ``sum(xpad[n, :, window] * w[f]) + b[f]``, so it sends
-    ``dout[n, f, i, j] · w[f]`` back to its window of ``xpad``, ``dout[n, f, i, j] · xpad[n, :,
-    window]`` to ``w[f]`` and ``dout[n, f, i, j]`` to ``b[f]``. Gradients reaching the padding ring
-    are discarded (padding is a constant, not an input).
+    Output ``(n, f, i, j)`` was ``sum(xpad[n, chans(f), window] * w[f]) + b[f]``, so it sends
+    ``dout[n, f, i, j] · w[f]`` back to its window of ``xpad`` (in its group's channels only),
+    ``dout[n, f, i, j] · xpad[n, chans(f), window]`` to ``w[f]`` and ``dout[n, f, i, j]`` to
+    ``b[f]``. Gradients reaching the padding ring are discarded (padding is a constant, not an
+    input).
 
     Parameters
     ----------
     dout : (N, F, H_out, W_out) upstream gradient ∂L/∂out.
     x : (N, C, H, W) input of the forward pass.
-    w : (F, C, HH, WW) weights.
+    w : (F, C/groups, HH, WW) weights.
     stride, padding, dilation : int or (h, w) pair.
+    groups : positive int dividing C and F (default 1).
 
     Returns
     -------
-    dx : (N, C, H, W), dw : (F, C, HH, WW), db : (F,).
+    dx : (N, C, H, W), dw : (F, C/groups, HH, WW), db : (F,).
 
     Derived in ``notebooks/03-backward-dx-by-indices.ipynb`` (dx) and
-    ``notebooks/04-backward-dw-db.ipynb`` (dw, db).
+    ``notebooks/04-backward-dw-db.ipynb`` (dw, db); groups in
+    ``notebooks/12-grouped-and-depthwise.ipynb``.
     """
-    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation, allocates=("padded",))
+    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation, allocates=("padded",),
+                                       groups=groups)
     pad = as_pair(padding, "padding", minimum=0)
     xpad = pad_spatial(x, pad)
     dxpad = np.zeros_like(xpad)
     dw = np.zeros_like(w)
     db = np.zeros(w.shape[0], dtype=x.dtype)
     N, F, H_out, W_out = dout.shape
+    C = x.shape[1]
     for n in range(N):
         for f in range(F):
+            chans = _group_channels(f, F, C, groups)
             for i in range(H_out):
                 for j in range(W_out):
                     rows, cols = _window_slices(i, j, geom)
                     g = dout[n, f, i, j]
-                    dxpad[n, :, rows, cols] += g * w[f]
-                    dw[f] += g * xpad[n, :, rows, cols]
+                    dxpad[n, chans, rows, cols] += g * w[f]
+                    dw[f] += g * xpad[n, chans, rows, cols]
                     db[f] += g
     return np.ascontiguousarray(crop_padding(dxpad, pad)), dw, db
 
@@ -201,11 +259,25 @@ def conv2d_backward_naive(dout, x, w, stride=1, padding=0, dilation=1):
 # --------------------------------------------------------------------------- vectorised
 
 
-def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1, cache=None) -> np.ndarray:
-    """Vectorised forward pass: im2col, then one matrix product.
+def _per_group(lhs: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``lhs[g] @ rhs[g]`` for every group g: lhs (G, m, k), rhs (G, k, n) → (G, m, n).
+
+    One BLAS call when G = 1 (the plain layer, exactly as before groups existed); else numpy's
+    stacked matmul, one small product per group."""
+    if lhs.shape[0] == 1:
+        return (lhs[0] @ rhs[0])[None]
+    return np.matmul(lhs, rhs)
+
+
+def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1, cache=None, *, groups=1) -> np.ndarray:
+    """Vectorised forward pass: im2col, then one matrix product (one per group).
 
     Same parameters, result and dtype rules as :func:`conv2d_forward_naive`:
-    x (N, C, H, W), w (F, C, HH, WW), b (F,) → out (N, F, H_out, W_out).
+    x (N, C, H, W), w (F, C/groups, HH, WW), b (F,) → out (N, F, H_out, W_out).
+
+    ``groups``: the rows of im2col's matrix are ordered channel first, so group g's channels are
+    the consecutive rows ``g·(C/G)·HH·WW … (g+1)·(C/G)·HH·WW``; each group is then an ordinary
+    product ``w_g (F/G, C/G·HH·WW) @ cols_g (C/G·HH·WW, N·H_out·W_out)``.
 
     ``cache``: pass a dict to keep the im2col matrix (C·HH·WW, N·H_out·W_out) for
     :func:`conv2d_backward` with the same dict, which then skips rebuilding it. It costs
@@ -217,38 +289,45 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1, cache=None) -> np.n
     """
     _check_cache(cache)
     x_in = x
-    x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation, allocates=("cols", "out"))
+    x, w, b, geom = _check_forward(x, w, b, stride, padding, dilation, allocates=("cols", "out"),
+                                   groups=groups)
+    G = groups
     cols = _im2col(x, geom)  # (C·HH·WW, N·Ho·Wo)
     if cache is not None:
         cache.clear()
         cache.update(x=x_in, geom=geom, cols=cols)
     F, N = w.shape[0], x.shape[0]
     Ho, Wo = _output_size(geom.height), _output_size(geom.width)
-    # One large GEMM, (F, C·HH·WW) @ (C·HH·WW, N·Ho·Wo): BLAS sees two contiguous operands.
-    prod = (w.reshape(F, -1) @ cols).reshape(F, N, Ho * Wo)
+    # One large GEMM per group, (F/G, C/G·HH·WW) @ (C/G·HH·WW, N·Ho·Wo): contiguous operands.
+    prod = _per_group(w.reshape(G, F // G, -1), cols.reshape(G, -1, cols.shape[1])).reshape(F, N, Ho * Wo)
     # The (F, N) → (N, F) reordering and the bias share one pass over the output.
     out = np.empty((N, F, Ho, Wo), dtype=x.dtype)
     np.add(prod.transpose(1, 0, 2), b[:, None], out=out.reshape(N, F, Ho * Wo))
     return out
 
 
-def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1, cache=None):
+def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1, cache=None, *, groups=1):
     """Vectorised backward pass: dw and dx as matrix products, col2im for dx.
 
     With ``cols = im2col(x)`` of shape (C·HH·WW, N·H_out·W_out) and ``D`` = dout as (F, N·H_out·W_out):
-    ``dw = D @ colsᵀ``, ``dx = col2im(w_matᵀ @ D)``, ``db = Σ dout`` over n, i, j.
+    ``dw = D @ colsᵀ``, ``dx = col2im(w_matᵀ @ D)``, ``db = Σ dout`` over n, i, j. With groups,
+    the same three lines per group g (its filters' rows of D, its channels' rows of cols):
+    ``dw_g = D_g @ cols_gᵀ``, ``dcols_g = w_gᵀ @ D_g``, stacked in channel order before col2im.
 
     Same parameters and results as :func:`conv2d_backward_naive`:
-    dout (N, F, H_out, W_out), x (N, C, H, W), w (F, C, HH, WW) → dx (N, C, H, W),
-    dw (F, C, HH, WW), db (F,). ``cache``: the dict given to :func:`conv2d_forward`, or None.
+    dout (N, F, H_out, W_out), x (N, C, H, W), w (F, C/groups, HH, WW) → dx (N, C, H, W),
+    dw (F, C/groups, HH, WW), db (F,). ``cache``: the dict given to :func:`conv2d_forward`, or None.
 
-    Derived in ``notebooks/06-vectorising-im2col.ipynb``.
+    Derived in ``notebooks/06-vectorising-im2col.ipynb``; groups in
+    ``notebooks/12-grouped-and-depthwise.ipynb``.
     """
     _check_cache(cache)
     x_in = x
-    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation, allocates=("cols",))
+    dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation, allocates=("cols",),
+                                       groups=groups)
+    G = groups
     N, F, H_out, W_out = dout.shape
-    C, HH, WW = w.shape[1:]
+    C, HH, WW = x.shape[1], *w.shape[2:]
     if cache and cache.get("x") is x_in and cache.get("geom") == geom and cache["cols"].dtype == dout.dtype:
         cols = cache["cols"]
     else:
@@ -256,19 +335,21 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1, cache=None):
     P = H_out * W_out
     dout_mat = np.empty((F, N * P), dtype=dout.dtype)  # (F, N·Ho·Wo), the one copy of dout
     dout_mat.reshape(F, N, P)[...] = dout.reshape(N, F, P).transpose(1, 0, 2)
-    dw = (dout_mat @ cols.T).reshape(w.shape)  # colsᵀ is a view: BLAS reads it transposed
+    D = dout_mat.reshape(G, F // G, N * P)  # group g's filters: rows g·F/G … (g+1)·F/G
+    # colsᵀ is a view: BLAS reads it transposed
+    dw = _per_group(D, cols.reshape(G, -1, N * P).transpose(0, 2, 1)).reshape(w.shape)
     db = dout_mat.sum(axis=1)
     # dx = col2im(w_matᵀ @ D), a block of whole images at a time: the block of dcols is reused
     # at once by the fold (while it is still in cache) and the extra memory stays bounded.
-    w_t = w.reshape(F, -1).T  # (C·HH·WW, F) view
+    w_t = w.reshape(G, F // G, -1).transpose(0, 2, 1)  # (G, C/G·HH·WW, F/G) view
     if cols.size < _SMALL and _padded_entries(x.shape, geom) < _SMALL_PADDED:
-        # tiny input: one GEMM and one scatter-add, least Python overhead
-        return _col2im_small(w_t @ dout_mat, x.shape, geom), dw, db
+        # tiny input: one GEMM (per group) and one scatter-add, least Python overhead
+        return _col2im_small(_per_group(w_t, D).reshape(C * HH * WW, N * P), x.shape, geom), dw, db
     dx = np.empty(x.shape, dtype=dout.dtype)  # every block below overwrites its images
     step = _images_per_block(N, C * HH * WW * P * dout.itemsize)
     for n0 in range(0, N, step):
         n1 = min(N, n0 + step)
-        dcols = w_t @ dout_mat[:, n0 * P : n1 * P]  # (C·HH·WW, n·Ho·Wo)
+        dcols = _per_group(w_t, D[:, :, n0 * P : n1 * P])  # (G, C/G·HH·WW, n·Ho·Wo): channel order
         fold_into(dx[n0:n1], dcols.reshape(C, HH, WW, n1 - n0, H_out, W_out), geom, overwrite=True)
     return dx, dw, db
 
@@ -294,7 +375,7 @@ def _padded_entries(x_shape, geom: Geometry) -> int:
 
 def _column_view(xpad: np.ndarray, geom: Geometry) -> np.ndarray:
     """Strided view (C, HH, WW, N, Ho, Wo) of the padded array, in im2col's column order:
-    ``view[c, a, b, n, i, j] = xpad[n, c, i·s_h + a·d_h, j·s_w + b·d_w]``; no copy."""
+    ``view[c, u, v, n, i, j] = xpad[n, c, i·s_h + u·d_h, j·s_w + v·d_w]``; no copy."""
     gh, gw = geom.height, geom.width
     N, C = xpad.shape[:2]
     sN, sC, sH, sW = xpad.strides
@@ -388,7 +469,7 @@ def _flipped_input(dout: np.ndarray, geom: Geometry) -> np.ndarray:
     return full[:, :, ph : full.shape[2] - ph, pw : full.shape[3] - pw]
 
 
-def conv2d_backward_flipped(dout, x, w, stride=1, padding=0, dilation=1):
+def conv2d_backward_flipped(dout, x, w, stride=1, padding=0, dilation=1, *, groups=1):
     """Backward pass through the flipped-kernel identity.
 
     * ``dx`` = stride-1 cross-correlation of :func:`flipped_kernel_input` (dout with ``s − 1``
@@ -398,31 +479,42 @@ def conv2d_backward_flipped(dout, x, w, stride=1, padding=0, dilation=1):
     * ``dw`` = cross-correlation of the padded x with dout used as a kernel: the forward stride
       becomes the dilation and the forward dilation becomes the stride (batch summed).
     * ``db`` = Σ dout over n, i, j.
+    * ``groups`` = G: within each group the rotated kernel swaps its F/G filters and C/G channels,
+      so dx is itself a G-group convolution with the kernel (C, F/G, HH, WW); dw is the
+      correlation above for each group's channels with that group's dout.
 
     Parameters
     ----------
-    dout : (N, F, H_out, W_out), x : (N, C, H, W), w : (F, C, HH, WW);
-    stride, padding, dilation : int or (h, w) pair.
+    dout : (N, F, H_out, W_out), x : (N, C, H, W), w : (F, C/groups, HH, WW);
+    stride, padding, dilation : int or (h, w) pair; groups : positive int dividing C and F.
 
     Returns
     -------
-    dx : (N, C, H, W), dw : (F, C, HH, WW), db : (F,) — the same as :func:`conv2d_backward_naive`.
+    dx : (N, C, H, W), dw : (F, C/groups, HH, WW), db : (F,) — the same as
+    :func:`conv2d_backward_naive`.
 
-    Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
+    Derived in ``notebooks/05-flipped-kernel-identity.ipynb``; groups in
+    ``notebooks/12-grouped-and-depthwise.ipynb``.
     """
     dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation, allocates=(
-        "padded", "flipped", "dx_cols", "dw_cols", "dw_out"))
+        "padded", "flipped", "dx_cols", "dw_cols", "dw_out"), groups=groups)
+    G = groups
     pad = as_pair(padding, "padding", minimum=0)
     dil = (geom.height.dilation, geom.width.dilation)
-    F, C, HH, WW = w.shape
+    F, Cg, HH, WW = w.shape
+    C, Fg = x.shape[1], F // G
 
-    w_rot = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, F, HH, WW)
-    dx = conv2d_forward(_flipped_input(dout, geom), w_rot, np.zeros(C, dout.dtype), 1, 0, dil)
+    # per group: (F/G, C/G, HH, WW) rotated and swapped to (C/G, F/G, HH, WW), groups stacked
+    w_rot = w.reshape(G, Fg, Cg, HH, WW)[..., ::-1, ::-1].transpose(0, 2, 1, 3, 4).reshape(C, Fg, HH, WW)
+    dx = conv2d_forward(_flipped_input(dout, geom), w_rot, np.zeros(C, dout.dtype), 1, 0, dil, groups=G)
 
     xpad_t = pad_spatial(x, pad).transpose(1, 0, 2, 3)  # (C, N, Hp, Wp): channels as batch
     dout_t = dout.transpose(1, 0, 2, 3)  # (F, N, Ho, Wo): dout as F kernels over N channels
     strides = (geom.height.stride, geom.width.stride)
-    corr = conv2d_forward(xpad_t, dout_t, np.zeros(F, dout.dtype), stride=dil, dilation=strides)
-    # corr is (C, F, HH + extra, WW + extra); the extra rows only exist when unused ≥ dilation.
-    dw = np.ascontiguousarray(corr[:, :, :HH, :WW].transpose(1, 0, 2, 3))
+    dw = np.empty_like(w)
+    for g in range(G):  # each group's channels against its own filters' dout
+        corr = conv2d_forward(xpad_t[g * Cg : (g + 1) * Cg], dout_t[g * Fg : (g + 1) * Fg],
+                              np.zeros(Fg, dout.dtype), stride=dil, dilation=strides)
+        # corr is (C/G, F/G, HH + extra, WW + extra); extra rows only exist when unused ≥ dilation.
+        dw[g * Fg : (g + 1) * Fg] = corr[:, :, :HH, :WW].transpose(1, 0, 2, 3)
     return dx, dw, dout.sum(axis=(0, 2, 3))

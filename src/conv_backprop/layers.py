@@ -14,9 +14,10 @@ Every layer has the same small interface:
 Values and gradients are updated **in place** (``self.w[...] = ...``, ``self.dw[...] = ...``):
 an optimiser holds references to these arrays, so they must never be rebound.
 
-Shapes (notation of notebook 00): x (N, C, H, W), w (F, C, HH, WW), b (F,),
-out (N, F, H_out, W_out). A fully connected layer maps (N, D) to (N, M) with weights (M, D),
-out-features first like a convolution's filters.
+Shapes (notation of notebook 00): x (N, C, H, W), w (F, C, HH, WW) (with ``groups`` G:
+(F, C/G, HH, WW)), b (F,), out (N, F, H_out, W_out); a kernel tap is (u, v), 0 ≤ u < HH,
+0 ≤ v < WW. A fully connected layer maps (N, D) to (N, M) with weights (M, D), out-features first
+like a convolution's filters.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "Parameter",
     "Layer",
     "Conv2D",
+    "DepthwiseSeparable2D",
     "ReLU",
     "MaxPool2D",
     "AvgPool2D",
@@ -121,6 +123,9 @@ def fans(shape) -> tuple[int, int]:
     * Linear weights (M, D): fan_in = D, fan_out = M.
     * Conv weights (F, C, HH, WW): fan_in = C·HH·WW (inputs one output reads),
       fan_out = F·HH·WW (outputs one input reaches, ignoring borders and stride).
+      A grouped layer's weights (F, C/G, HH, WW) give fan_in = (C/G)·HH·WW, which is exact; its
+      true fan_out is (F/G)·HH·WW, but the shape does not say G, so F·HH·WW is returned, as
+      PyTorch's initialisers do too (only Glorot uses fan_out).
 
     Explained in ``notebooks/09-train-a-tiny-cnn.ipynb``.
     """
@@ -210,27 +215,35 @@ class Layer:
 class Conv2D(Layer):
     """Convolution layer (cross-correlation) over NCHW inputs.
 
-    Weights ``w`` (F, C, HH, WW) from :func:`he_normal` (``init="he"``, default) or
-    :func:`glorot_uniform`; bias ``b`` (F,) zero.
+    Weights ``w`` (F, C/groups, HH, WW) from :func:`he_normal` (``init="he"``, default) or
+    :func:`glorot_uniform`; bias ``b`` (F,) zero. ``groups`` (default 1) splits the C input
+    channels and the F filters into that many groups, each filter reading only its group's
+    C/groups channels; ``groups=in_channels`` is a depthwise convolution.
 
     forward:  x (N, C, H, W) → out (N, F, H_out, W_out) with :func:`conv2d_forward`.
     backward: dout (N, F, H_out, W_out) → dx (N, C, H, W) with :func:`conv2d_backward`; stores
-    ``dw`` (F, C, HH, WW) and ``db`` (F,).
+    ``dw`` (F, C/groups, HH, WW) and ``db`` (F,).
 
     Derived in ``notebooks/02-forward-3d-dot-product.ipynb`` to ``06-vectorising-im2col.ipynb``;
-    used in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    used in ``notebooks/09-train-a-tiny-cnn.ipynb``; groups in
+    ``notebooks/12-grouped-and-depthwise.ipynb``.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 *, rng, init="he", dtype=np.float64):
+                 *, rng, init="he", dtype=np.float64, groups=1):
         self.in_channels = _positive_int(in_channels, "in_channels")
         self.out_channels = _positive_int(out_channels, "out_channels")
         self.kernel_size = as_pair(kernel_size, "kernel_size", minimum=1)
         self.stride = as_pair(stride, "stride", minimum=1)
         self.padding = as_pair(padding, "padding", minimum=0)
         self.dilation = as_pair(dilation, "dilation", minimum=1)
+        self.groups = _positive_int(groups, "groups")
+        for name, count in (("in_channels", self.in_channels), ("out_channels", self.out_channels)):
+            if count % self.groups:
+                raise ValueError(f"groups={self.groups} must divide {name}={count}; it does not "
+                                 f"(each group needs {name}/groups channels)")
         dtype = _check_dtype(dtype)
-        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         self.w = _init_weights(shape, init, _check_rng(rng), dtype)
         self.b = np.zeros(self.out_channels, dtype=dtype)
         self.dw = np.zeros_like(self.w)
@@ -246,12 +259,13 @@ class Conv2D(Layer):
         self.x = x.astype(self.w.dtype, copy=False)
         # keep the im2col matrix for backward (HH·WW times the input's memory until then)
         self._cols = {}
-        return conv2d_forward(self.x, self.w, self.b, self.stride, self.padding, self.dilation, cache=self._cols)
+        return conv2d_forward(self.x, self.w, self.b, self.stride, self.padding, self.dilation,
+                              cache=self._cols, groups=self.groups)
 
     def backward(self, dout):
         x = _need_cache(self, self.x)
         dx, dw, db = conv2d_backward(dout, x, self.w, self.stride, self.padding, self.dilation,
-                                     cache=getattr(self, "_cols", None))
+                                     cache=getattr(self, "_cols", None), groups=self.groups)
         self.dw[...] = dw
         self.db[...] = db
         return dx
@@ -263,7 +277,60 @@ class Conv2D(Layer):
         hh, ww = self.kernel_size
         return (f"Conv2D({self.in_channels}→{self.out_channels}, kernel {hh}×{ww}, "
                 f"stride {_fmt_pair(self.stride)}, padding {_fmt_pair(self.padding)}"
-                + (f", dilation {_fmt_pair(self.dilation)}" if self.dilation != (1, 1) else "") + ")")
+                + (f", dilation {_fmt_pair(self.dilation)}" if self.dilation != (1, 1) else "")
+                + (f", groups {self.groups}" if self.groups != 1 else "") + ")")
+
+
+class DepthwiseSeparable2D(Layer):
+    """A depthwise-separable convolution: a depthwise layer, then a 1×1 (pointwise) layer.
+
+    * ``depthwise``: :class:`Conv2D` (C → C·multiplier, kernel HH×WW, ``groups=C``): each input
+      channel is filtered on its own by ``multiplier`` kernels.
+    * ``pointwise``: :class:`Conv2D` (C·multiplier → F, kernel 1×1): mixes the channels at each
+      pixel.
+
+    The pair is linear, like one :class:`Conv2D` (C → F, HH×WW), whose weights it restricts to
+    ``w[f, c, u, v] = Σ_m p[f, c·multiplier + m] · k[c·multiplier + m, u, v]`` (p the pointwise
+    and k the depthwise weights) for about ``1/F + 1/(HH·WW)`` of the multiply-adds and
+    parameters (multiplier 1). MobileNets (Howard et al. 2017) build whole networks from such
+    blocks, each half followed by batch normalisation and a ReLU; here, put a :class:`ReLU`
+    after the block (or use two Conv2D layers with a ReLU between) as you need.
+
+    forward: x (N, C, H, W) → (N, F, H_out, W_out); backward: the pointwise layer's backward,
+    then the depthwise layer's (the chain rule). ``parameters()`` are named ``depthwise.w``,
+    ``depthwise.b``, ``pointwise.w``, ``pointwise.b``.
+
+    Derived in ``notebooks/12-grouped-and-depthwise.ipynb``.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 *, rng, multiplier=1, init="he", dtype=np.float64):
+        in_channels = _positive_int(in_channels, "in_channels")
+        multiplier = _positive_int(multiplier, "multiplier")
+        rng = _check_rng(rng)
+        self.depthwise = Conv2D(in_channels, in_channels * multiplier, kernel_size, stride, padding,
+                                dilation, rng=rng, init=init, dtype=dtype, groups=in_channels)
+        self.pointwise = Conv2D(in_channels * multiplier, out_channels, 1, rng=rng, init=init, dtype=dtype)
+
+    def forward(self, x):
+        return self.pointwise.forward(self.depthwise.forward(x))
+
+    def backward(self, dout):
+        return self.depthwise.backward(self.pointwise.backward(dout))
+
+    def parameters(self):
+        return [Parameter(f"{part}.{p.name}", p.value, p.grad)
+                for part in ("depthwise", "pointwise")
+                for p in getattr(self, part).parameters()]
+
+    def __repr__(self):
+        d = self.depthwise
+        hh, ww = d.kernel_size
+        m = d.out_channels // d.in_channels
+        return (f"DepthwiseSeparable2D({d.in_channels}→{self.pointwise.out_channels}, kernel {hh}×{ww}, "
+                f"stride {_fmt_pair(d.stride)}, padding {_fmt_pair(d.padding)}"
+                + (f", dilation {_fmt_pair(d.dilation)}" if d.dilation != (1, 1) else "")
+                + (f", multiplier {m}" if m != 1 else "") + ")")
 
 
 def _fmt_pair(p):
@@ -504,15 +571,17 @@ class Sequential(Layer):
         """A table: each layer, its output shape for one example of ``input_shape`` (C, H, W),
         and its number of parameters."""
         x = np.zeros((1, *input_shape))
-        rows = [f"{'layer':<48}{'output shape':<14}{'parameters':>10}",
-                f"{'input':<48}{str(tuple(input_shape)):<14}{'':>10}"]
+        # the layer column is 48 wide, wider when a layer's description needs it
+        width = max([48] + [len(repr(layer)) + 2 for layer in self.layers])
+        rows = [f"{'layer':<{width}}{'output shape':<14}{'parameters':>10}",
+                f"{'input':<{width}}{str(tuple(input_shape)):<14}{'':>10}"]
         total = 0
         for layer in self.layers:
             x = layer.forward(x)
             count = sum(p.value.size for p in layer.parameters())
             total += count
-            rows.append(f"{repr(layer):<48}{str(x.shape[1:]):<14}{count:>10}")
-        rows.append(f"{'total':<62}{total:>10}")
+            rows.append(f"{repr(layer):<{width}}{str(x.shape[1:]):<14}{count:>10}")
+        rows.append(f"{'total':<{width + 14}}{total:>10}")
         return "\n".join(rows)
 
     def __len__(self):

@@ -26,6 +26,8 @@ flipped_kernel_explorer    rotated kernel over zero-inserted, padded dout → dx
 im2col_explorer            patches into columns; col2im's overlap counts          06
 pooling_explorer           max/average pooling gradient routing, ties, overlap    07
 transposed_explorer        kernel copies scattered and overlapping; as a corr.    11
+grouped_explorer           which input channels each output channel reads         12
+conv1d_explorer            1-D fan-in of an output and fan-out of an input        13
 =========================  =====================================================  ========
 """
 
@@ -37,6 +39,8 @@ from .im2col_explorer import im2col_explorer
 from .pooling import pooling_explorer
 from .sliding_window import sliding_window_explorer
 from .transposed import transposed_explorer
+from .grouped import grouped_explorer
+from .conv1d import conv1d_explorer
 
 __all__ = [
     "sliding_window_explorer",
@@ -47,4 +51,6 @@ __all__ = [
     "im2col_explorer",
     "pooling_explorer",
     "transposed_explorer",
+    "grouped_explorer",
+    "conv1d_explorer",
 ]

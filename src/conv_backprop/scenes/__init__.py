@@ -27,6 +27,8 @@ build_flipped_kernel     ``scenes.flipped``          ``flipped_kernel_explorer``
 build_im2col             ``scenes.im2col_scene``     ``im2col_explorer``             06
 build_pooling            ``scenes.pooling``          ``pooling_explorer``            07
 build_transposed         ``scenes.transposed``       ``transposed_explorer``         11
+build_grouped            ``scenes.grouped``          ``grouped_explorer``            12
+build_conv1d             ``scenes.conv1d``           ``conv1d_explorer``             13
 =======================  ==========================  ==============================  ========
 """
 
@@ -38,6 +40,8 @@ from .im2col_scene import build_im2col
 from .pooling import build_pooling
 from .sliding_window import build_sliding_window
 from .transposed import build_transposed
+from .grouped import build_grouped
+from .conv1d import build_conv1d
 
 __all__ = [
     "build_sliding_window",
@@ -48,4 +52,6 @@ __all__ = [
     "build_im2col",
     "build_pooling",
     "build_transposed",
+    "build_grouped",
+    "build_conv1d",
 ]
