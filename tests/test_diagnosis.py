@@ -26,7 +26,7 @@ import conv_backprop.exercises as exercises
 from conv_backprop.exercises import Mistake, checking
 
 MODULES = [importlib.import_module(f"conv_backprop.exercises.{m.name}")
-           for m in pkgutil.iter_modules(exercises.__path__) if re.fullmatch(r"nb\d\d", m.name)]
+           for m in pkgutil.iter_modules(exercises.__path__) if re.fullmatch(r"nb\d\d[a-z]?", m.name)]
 CHECKERS = [(mod, name[len("check_"):]) for mod in MODULES for name in mod.__all__ if name.startswith("check_")]
 IDS = [f"{m.__name__[-4:]}.{n}" for m, n in CHECKERS]
 

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import copy
 import importlib
+import pkgutil
+import re
 import sys
 import time
 
 import numpy as np
 import pytest
 
+from conv_backprop import exercises
 from conv_backprop.exercises import CheckReport
 
-MODULES = [importlib.import_module(f"conv_backprop.exercises.nb{k:02d}") for k in range(11)]
+MODULES = [importlib.import_module(f"conv_backprop.exercises.{m.name}")
+           for m in sorted(pkgutil.iter_modules(exercises.__path__), key=lambda m: m.name)
+           if re.fullmatch(r"nb\d\d[a-z]?", m.name)]  # nb00 … nb10, and nb05b split off nb05
 CHECKERS = [(mod, name[len("check_"):]) for mod in MODULES for name in mod.__all__ if name.startswith("check_")]
-IDS = [f"{m.__name__[-4:]}.{n}" for m, n in CHECKERS]
+IDS = [f"{m.__name__.rsplit('.', 1)[1]}.{n}" for m, n in CHECKERS]
 
 
 def _check(mod, name):

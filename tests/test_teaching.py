@@ -37,7 +37,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / "tools"
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").iterdir()
-                   if re.match(r"^\d\d-.*\.ipynb$", p.name))
+                   if re.match(r"^\d\d[a-z]?-.*\.ipynb$", p.name))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
