@@ -18,6 +18,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXPECTED = [
     "00-start-here", "01-shapes-and-sliding-windows", "02-forward-3d-dot-product",
     "03-backward-dx-by-indices", "04-backward-dw-db", "05-flipped-kernel-identity",
+    "05b-stride-dilation-transposed",
     "06-vectorising-im2col", "07-pooling-backprop", "08-gradient-checking",
     "09-train-a-tiny-cnn", "10-errata-and-pitfalls",
 ]

@@ -71,7 +71,7 @@ def _learner_markdown():
 
 
 def test_files_found():
-    assert len(NOTEBOOKS) == 11, "the globs matched nothing: every test below would pass vacuously"
+    assert len(NOTEBOOKS) >= 12, "the globs matched nothing: every test below would pass vacuously"  # 00 … 10 and 05b
     assert (ROOT / "README.md").exists() and len(DOCS) > 1
 
 
