@@ -26,13 +26,13 @@ import conv_backprop.exercises as exercises
 from conv_backprop.exercises import Mistake, checking
 
 MODULES = [importlib.import_module(f"conv_backprop.exercises.{m.name}")
-           for m in pkgutil.iter_modules(exercises.__path__) if re.fullmatch(r"nb\d\d", m.name)]
+           for m in pkgutil.iter_modules(exercises.__path__) if re.fullmatch(r"nb\d\d[a-z]?", m.name)]
 CHECKERS = [(mod, name[len("check_"):]) for mod in MODULES for name in mod.__all__ if name.startswith("check_")]
-IDS = [f"{m.__name__[-4:]}.{n}" for m, n in CHECKERS]
+IDS = [f"{m.__name__.rsplit('.', 1)[1]}.{n}" for m, n in CHECKERS]
 
 
 def test_the_modules_are_found():
-    assert {m.__name__[-4:] for m in MODULES} >= {f"nb{k:02d}" for k in range(11)}
+    assert {m.__name__.rsplit('.', 1)[1] for m in MODULES} >= {f"nb{k:02d}" for k in range(11)} | {"nb05b"}
     assert len(CHECKERS) >= 47
 
 
@@ -49,7 +49,7 @@ def _fails_naming(report, *phrases):
 
 
 def _mods():
-    return {m.__name__[-4:]: m for m in MODULES}
+    return {m.__name__.rsplit('.', 1)[1]: m for m in MODULES}
 
 
 M = _mods()
@@ -75,7 +75,7 @@ def backward_db_averaged(dout, x, w, stride, padding, dilation):
 def dx_not_rotated(dout, w, x_shape, stride, padding):
     # the learner's loop, with w where w_rot belongs
     F, C, HH, WW = w.shape
-    g = M["nb05"].solution_flipped_input(dout, x_shape, (HH, WW), stride, padding)
+    g = M["nb05b"].solution_flipped_input(dout, x_shape, (HH, WW), stride, padding)
     dx = np.zeros(x_shape)
     for q in range(x_shape[2]):
         for r in range(x_shape[3]):
@@ -85,7 +85,7 @@ def dx_not_rotated(dout, w, x_shape, stride, padding):
 
 def dx_channels_not_swapped(dout, w, x_shape, stride, padding):
     F, C, HH, WW = w.shape
-    g = M["nb05"].solution_flipped_input(dout, x_shape, (HH, WW), stride, padding)
+    g = M["nb05b"].solution_flipped_input(dout, x_shape, (HH, WW), stride, padding)
     w_rot = w[:, :, ::-1, ::-1]
     dx = np.zeros(x_shape)
     for q in range(x_shape[2]):
@@ -95,7 +95,7 @@ def dx_channels_not_swapped(dout, w, x_shape, stride, padding):
 
 
 def dx_no_zero_insertion(dout, w, x_shape, stride, padding):
-    return M["nb05"].solution_dx_flipped(dout, w, x_shape, 1, padding) if np.isscalar(stride) and stride == 1 \
+    return M["nb05b"].solution_dx_flipped(dout, w, x_shape, 1, padding) if np.isscalar(stride) and stride == 1 \
         else _dx_stride_ignored(dout, w, x_shape, padding)
 
 
@@ -123,7 +123,34 @@ def dx_ring_kept(dout, w, x_shape, stride, padding):
     N, C, H, W = x_shape
     p = padding if np.isscalar(padding) else padding[0]
     q = padding if np.isscalar(padding) else padding[1]
-    return M["nb05"].solution_dx_flipped(dout, w, (N, C, H + 2 * p, W + 2 * q), stride, 0)
+    return M["nb05b"].solution_dx_flipped(dout, w, (N, C, H + 2 * p, W + 2 * q), stride, 0)
+
+
+def dx_full_not_rotated(dout, w):
+    # the learner's loop, with w where w_rot belongs
+    F, C, HH, WW = w.shape
+    g = _pad_hw(dout, HH - 1, WW - 1)
+    return np.stack([np.stack([np.einsum("nfuv,fcuv->nc", g[:, :, q:q + HH, r:r + WW], w)
+                               for r in range(g.shape[3] - WW + 1)], axis=-1)
+                     for q in range(g.shape[2] - HH + 1)], axis=-2)
+
+
+def dx_full_not_swapped(dout, w):
+    F, C, HH, WW = w.shape
+    g, w_rot = _pad_hw(dout, HH - 1, WW - 1), w[:, :, ::-1, ::-1]
+    return np.stack([np.stack([np.einsum("nfuv,cfuv->nc", g[:, :, q:q + HH, r:r + WW], w_rot)  # w_rot[c, f]
+                               for r in range(g.shape[3] - WW + 1)], axis=-1)
+                     for q in range(g.shape[2] - HH + 1)], axis=-2)
+
+
+def dx_full_valid(dout, w):
+    # rotated and swapped, but dout not padded: a valid correlation, too small
+    return M["nb02"].solution_conv_forward(dout, w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3),
+                                           np.zeros(w.shape[1]), 1, 0, 1)
+
+
+def _pad_hw(a, ph, pw):
+    return np.pad(a, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
 
 
 def maxpool_assign(dout, x, kernel_size, stride):
@@ -233,10 +260,13 @@ CLASSIC = [
     ("nb04", "conv_backward", backward_db_averaged, "averaged over the batch instead of summed"),
     ("nb10", "dw_batch", lambda d, x, ws, s, p: M["nb10"].solution_dw_batch(d, x, ws, s, p) / len(x),
      "dw averaged over the batch instead of summed (off by a factor of N)"),
-    ("nb05", "dx_flipped", dx_not_rotated, "the kernel not rotated"),
-    ("nb05", "dx_flipped", dx_channels_not_swapped, "in and out channels not swapped"),
-    ("nb05", "dx_flipped", dx_no_zero_insertion, "the stride ignored: dout needs s − 1 zeros inserted"),
-    ("nb05", "dx_flipped", dx_ring_kept, "the padding ring not discarded"),
+    ("nb05b", "dx_flipped", dx_not_rotated, "the kernel not rotated"),
+    ("nb05b", "dx_flipped", dx_channels_not_swapped, "in and out channels not swapped"),
+    ("nb05b", "dx_flipped", dx_no_zero_insertion, "the stride ignored: dout needs s − 1 zeros inserted"),
+    ("nb05b", "dx_flipped", dx_ring_kept, "the padding ring not discarded"),
+    ("nb05", "dx_full", dx_full_not_rotated, "the kernel not rotated"),
+    ("nb05", "dx_full", dx_full_not_swapped, "in and out channels not swapped"),
+    ("nb05", "dx_full", dx_full_valid, "valid instead of full"),
     ("nb07", "maxpool_backward", maxpool_assign, "`=` instead of `+=`"),
     ("nb07", "maxpool_backward", maxpool_every_tie, "ties sent to every maximum instead of the first"),
     ("nb07", "avgpool_backward", avgpool_assign, "`=` instead of `+=`"),
@@ -370,7 +400,7 @@ def test_the_row_order_case_is_not_passed_by_any_wrong_row_order():
 # ----------------------------------------------------------------------------- hints, solution, progress
 
 
-@pytest.mark.parametrize("mod", MODULES, ids=lambda m: m.__name__[-4:])
+@pytest.mark.parametrize("mod", MODULES, ids=lambda m: m.__name__.rsplit('.', 1)[1])
 def test_every_exercise_has_graded_hints(mod):
     checks = [n[len("check_"):] for n in mod.__all__ if n.startswith("check_")]
     assert list(mod.HINTS) == checks, "HINTS must list every exercise, in the notebook's order"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import importlib
+import pkgutil
+import re
 import sys
 import time
 
@@ -18,13 +20,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conv_backprop import exercises
 from conv_backprop.exercises import CheckReport
 
-_EXERCISES = Path(importlib.import_module("conv_backprop.exercises").__file__).parent
-MODULES = [importlib.import_module(f"conv_backprop.exercises.{p.stem}")
-           for p in sorted(_EXERCISES.glob("nb[0-9][0-9]*.py"))]  # one module per notebook
+MODULES = [importlib.import_module(f"conv_backprop.exercises.{m.name}")
+           for m in sorted(pkgutil.iter_modules(exercises.__path__), key=lambda m: m.name)
+           if re.fullmatch(r"nb\d\d[a-z]?", m.name)]  # one module per notebook (nb05b: a split notebook)
 CHECKERS = [(mod, name[len("check_"):]) for mod in MODULES for name in mod.__all__ if name.startswith("check_")]
-IDS = [f"{m.__name__[-4:]}.{n}" for m, n in CHECKERS]
+IDS = [f"{m.__name__.rsplit('.', 1)[1]}.{n}" for m, n in CHECKERS]
 
 
 def _check(mod, name):

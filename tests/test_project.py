@@ -18,6 +18,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXPECTED = [
     "00-start-here", "01-shapes-and-sliding-windows", "02-forward-3d-dot-product",
     "03-backward-dx-by-indices", "04-backward-dw-db", "05-flipped-kernel-identity",
+    "05b-stride-dilation-transposed",
     "06-vectorising-im2col", "07-pooling-backprop", "08-gradient-checking",
     "09-train-a-tiny-cnn", "10-errata-and-pitfalls", "11-transposed-convolution",
     "12-grouped-and-depthwise", "13-conv1d",
@@ -80,7 +81,7 @@ def _markdown(nb):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_structure(path):
-    assert re.fullmatch(r"\d\d-[a-z0-9]+(-[a-z0-9]+)*\.ipynb", path.name)
+    assert re.fullmatch(r"\d\d[a-z]?-[a-z0-9]+(-[a-z0-9]+)*\.ipynb", path.name)
     assert path.stat().st_size < 1_000_000, f"{path.name} is {path.stat().st_size} bytes (limit 1 MB)"
     nb = _load(path)
     assert nb["metadata"]["kernelspec"]["name"] == "python3"

@@ -37,7 +37,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / "tools"
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").iterdir()
-                   if re.match(r"^\d\d-.*\.ipynb$", p.name))
+                   if re.match(r"^\d\d[a-z]?-.*\.ipynb$", p.name))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -252,17 +252,21 @@ def _run_cell(source: str, ns: dict):
 
 
 def _exercise_reports(nb, functions, swap=None):
-    """Run the exercise section (from the ``import … as ex`` cell on); return the reports of the
-    checkers called on the exercise ``functions`` (not those of demonstrations)."""
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
-    start = next((k for k, s in enumerate(code)
-                  if re.search(r"^from conv_backprop\.exercises import \w+ as ex", s, re.M)), None)
-    if start is None:
+    """Run the exercise section (from the ``import … as ex`` cell on, up to an appendix, whose cells
+    use the lesson's names); return the reports of the checkers called on the exercise
+    ``functions`` (not those of demonstrations)."""
+    cells = list(nb.cells)
+    first = next((k for k, c in enumerate(cells) if c.cell_type == "code"
+                  and re.search(r"^from conv_backprop\.exercises import \w+ as ex", c.source, re.M)), None)
+    if first is None:
         return []
+    end = next((k for k in range(first, len(cells)) if cells[k].cell_type == "markdown"
+                and re.match(r"#+ Appendix\b", cells[k].source)), len(cells))
+    code = [c.source for c in cells[first:end] if c.cell_type == "code"]
     ns: dict = {}
     _run_cell("import numpy as np", ns)
     reports = []
-    for src in code[start:]:
+    for src in code:
         if swap:
             for stub, reference in swap:
                 src = src.replace(stub, reference)

@@ -99,7 +99,7 @@ def test_first_run_creates_the_learners_edition(teacher, tmp_path):
 def test_the_course_notebooks_make_a_workspace_with_every_exercise_stubbed(tmp_path):
     out = tmp_path / "workspace"
     workspace.sync(ROOT / "notebooks", out)
-    teacher = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    teacher = sorted(p.name for p in (ROOT / "notebooks").iterdir() if re.match(r"\d\d[a-z]?-.*\.ipynb$", p.name))
     assert sorted(p.name for p in out.glob("*.ipynb")) == teacher
     stubs = 0
     for path in out.glob("*.ipynb"):
@@ -335,3 +335,23 @@ def test_make_lab_opens_the_workspace_and_the_teachers_edition_is_one_command_aw
         for phrase in ("workspace/", "make lab-teacher", "make reset NB=", "ex.hint(", "ex.solution(",
                        "ex.progress()"):
             assert phrase in text, f"{doc.name} does not mention {phrase}"
+
+
+def test_reset_finds_a_notebook_split_off_another_by_its_letter(teacher, tmp_path):
+    # notebook 05 split in two: 05-… and 05b-…; NB=05 (or 5) names the first, NB=05b (or 5b) the second
+    nbformat.write(_lesson(1, "Tiny, second half"), teacher / "01b-tiny-second.ipynb")
+    out = tmp_path / "workspace"
+    workspace.sync(teacher, out)
+    assert (out / "01b-tiny-second.ipynb").exists()
+    first, second = _answer(out / "01-tiny.ipynb"), _answer(out / "01b-tiny-second.ipynb")
+    workspace.reset(teacher, out, "01b")
+    assert (out / "01-tiny.ipynb").read_text() == first
+    assert (out / "01b-tiny-second.ipynb").read_text() != second
+    _answer(out / "01b-tiny-second.ipynb")
+    workspace.reset(teacher, out, "1")
+    assert "01-tiny.1.ipynb" in {p.name for p in (out / workspace.BACKUPS).iterdir()}
+    assert (out / "01b-tiny-second.ipynb").read_text() == second
+    workspace.reset(teacher, out, "1b")
+    assert (out / "01b-tiny-second.ipynb").read_text() != second
+    with pytest.raises(workspace.WorkspaceError, match=r"names no notebook.*00, 01, 01b"):
+        workspace.reset(teacher, out, "01c")

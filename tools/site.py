@@ -43,7 +43,7 @@ sys.dont_write_bytecode = True  # tools/ is run as scripts; keep it free of __py
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-NOTEBOOK_NAME = re.compile(r"^\d\d-[^/]*\.ipynb$")
+NOTEBOOK_NAME = re.compile(r"^\d\d[a-z]?-[^/]*\.ipynb$")  # 05-…, and 05b-… after it
 BUILT_MARK = ".built-by-tools-site"
 
 # Relative URLs of the vendored assets, as the pages load them.
@@ -330,7 +330,7 @@ def _page_name(nb_name: str, kind: str) -> str:
 def _rewrite_links(soup, names: set[str], kind: str) -> None:
     """Point links to sibling notebooks (``03-….ipynb#anchor``) at their built pages."""
     for a in soup.find_all("a", href=True):
-        m = re.match(r"^(?:\./)?(\d\d-[^/#?]*\.ipynb)(#.*)?$", a["href"])
+        m = re.match(r"^(?:\./)?(\d\d[a-z]?-[^/#?]*\.ipynb)(#.*)?$", a["href"])
         if m and m.group(1) in names:
             a["href"] = _page_name(m.group(1), kind) + (m.group(2) or "")
 

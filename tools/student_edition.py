@@ -61,7 +61,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "# REPLACE THE NEXT LINE WITH YOUR ANSWER"
 MANIFEST = ".student-edition.json"
-NOTEBOOK_NAME = re.compile(r"^\d\d-[^/]*\.ipynb$")
+NOTEBOOK_NAME = re.compile(r"^\d\d[a-z]?-[^/]*\.ipynb$")  # 05-…, and 05b-… after it
 SOLUTION_CALL = re.compile(r"\bsolution_\w*\s*\(")
 _DEF = re.compile(r"^\s*def\s+(\w+)\s*\(", re.MULTILINE)
 SOLUTION_TAG = "solution"

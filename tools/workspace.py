@@ -53,6 +53,7 @@ from student_edition import (ROOT, StudentEditionError, convert_notebook,  # a s
 
 RECORD = ".workspace.json"
 BACKUPS = ".backups"
+_NUMBER = re.compile(r"\d\d[a-z]?")  # a notebook's number: two digits and an optional letter
 _DEF = re.compile(r"^\s*def\s+(my_\w+)\s*\(", re.MULTILINE)
 
 
@@ -173,9 +174,12 @@ def _find_source(notebooks: Path, nb: str) -> Path:
     if key.endswith(".ipynb"):
         key = key[: -len(".ipynb")]
     for p in sources:
-        if key == p.stem or (key.isdigit() and int(key) == int(p.name[:2])):
+        number = _NUMBER.match(p.name).group()  # "05", or "05b" for a notebook split off 05
+        if key in (p.stem, number) or (key.isdigit() and number.isdigit() and int(key) == int(number)) \
+                or (key[:-1].isdigit() and number[-1].isalpha() and key[-1] == number[-1]
+                    and int(key[:-1]) == int(number[:-1])):
             return p
-    listed = ", ".join(p.name[:2] for p in sources)
+    listed = ", ".join(_NUMBER.match(p.name).group() for p in sources)
     raise WorkspaceError(f"NB={nb!r} names no notebook of the teacher's edition; give its number "
                          f"({listed}) or its file name")
 

@@ -756,7 +756,7 @@ def exercise_help(module_name: str, hints: dict):
     """
     known = dict(hints)
     label = module_name.rsplit(".", 1)[-1]
-    notebook = f"notebook {label[2:]}" if label.startswith("nb") and label[2:].isdigit() else label
+    notebook = f"notebook {label[2:]}" if re.fullmatch(r"nb\d\d[a-z]?", label) else label  # nb05b → notebook 05b
 
     def hint(exercise, number=None) -> None:
         """Print a hint for ``exercise`` (e.g. ``ex.hint("db")``): the first, then the next one on

@@ -3,6 +3,8 @@
 Each exercise is the *fixed* version of a classic bug; each checker runs hidden cases chosen so
 that the buggy version fails (a stride that does not divide, ceil vs floor, batch > 1, stride 2,
 non-symmetric kernels) and returns a :class:`~conv_backprop.exercises.checking.CheckReport`.
+
+(The output size with floor, once exercise 2 here, is notebook 01's first exercise: ``nb01``.)
 """
 
 from __future__ import annotations
@@ -11,14 +13,11 @@ import numpy as np
 
 from .. import conv as _conv
 from ..indices import stackexchange_bounds_corrected as _bounds_corrected
-from ..shapes import conv_output_size as _conv_output_size
 from .checking import Case, CheckReport, Mistake, check_function, checker, exercise_help
 
 __all__ = [
     "solution_stackexchange_bounds",
     "check_stackexchange_bounds",
-    "solution_output_size",
-    "check_output_size",
     "solution_dw_batch",
     "check_dw_batch",
     "solution_im2col_post_backward",
@@ -75,40 +74,6 @@ def check_stackexchange_bounds(learner) -> CheckReport:
 # --------------------------------------------------------------------------- exercise 2
 
 
-def solution_output_size(size, kernel_size, stride, padding, dilation=1):
-    """``⌊(size + 2·padding − dilation·(kernel_size − 1) − 1) / stride⌋ + 1`` (floor, as PyTorch).
-
-    Derived in ``notebooks/01-shapes-and-sliding-windows.ipynb``; the ceil pitfall in notebook 10.
-    """
-    return (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
-
-
-@checker
-def check_output_size(learner) -> CheckReport:
-    """Check ``learner(size, kernel_size, stride, padding, dilation) -> int``."""
-    cases = [
-        Case("the CS231n post: (5 − 3 + 2·1)/1 + 1 = 5", (5, 3, 1, 1)),
-        Case("the NPTEL slides: 32 with a 5×5 filter → 28", (32, 5, 1, 0)),
-        Case("stride 2 that does not divide: ⌊3/2⌋ + 1 (ceil would say 3)", (6, 3, 2, 0)),
-        Case("stride 3, padding 1", (7, 3, 3, 1)),
-        Case("dilation 2: the kernel spans 5", (9, 3, 1, 0, 2)),
-        Case("dilation 2, stride 2, padding 2", (10, 3, 2, 2, 2)),
-    ]
-    mistakes = [
-        Mistake("a ceiling where a floor is needed: a window that does not fit is not a window",
-                lambda n, k, s, p, d=1: -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1),
-        Mistake("the output-size formula off by one: the + 1 is missing",
-                lambda n, k, s, p, d=1: (n + 2 * p - d * (k - 1) - 1) // s),
-        Mistake("dilation ignored: a dilated kernel spans d·(k − 1) + 1 rows",
-                lambda n, k, s, p, d=1: (n + 2 * p - k) // s + 1),
-    ]
-    return check_function("Exercise 2: output size with floor", learner,
-                          lambda n, k, s, p, d=1: _conv_output_size(n, k, s, p, d), cases, mistakes=mistakes)
-
-
-# --------------------------------------------------------------------------- exercise 3
-
-
 def solution_dw_batch(dout, x, w_shape, stride, padding):
     """dw for a whole batch: the **sum** over examples (never the mean), with loops.
 
@@ -154,10 +119,10 @@ def check_dw_batch(learner) -> CheckReport:
                 "loss is the sum of its examples' losses",
                 lambda dout, x, *rest: reference(dout, x, *rest) / x.shape[0]),
     ]
-    return check_function("Exercise 3: dw over a batch", learner, reference, cases, mistakes=mistakes)
+    return check_function("Exercise 2: dw over a batch", learner, reference, cases, mistakes=mistakes)
 
 
-# --------------------------------------------------------------------------- exercise 4
+# --------------------------------------------------------------------------- exercise 3
 
 
 def solution_im2col_post_backward(dz, x, w, ker_shape, stride, padding):
@@ -245,7 +210,7 @@ def check_im2col_post_backward(learner) -> CheckReport:
         Mistake("wgrad from the unpadded x: the forward pass read the padded x, so must its gradient",
                 unpadded_x),
     ]
-    return check_function("Exercise 4: the im2col post's backward pass, fixed", learner, _im2col_post_reference,
+    return check_function("Exercise 3: the im2col post's backward pass, fixed", learner, _im2col_post_reference,
                           cases, names=("wgrad", "dx"), mistakes=mistakes)
 
 
@@ -258,12 +223,6 @@ HINTS = {
         "1 ≤ p − (i − 1)·s ≤ f_r. The upper bound on i needs a floor, the lower bound a ceiling; "
         "then clamp to 1 … n_out.",
         "lower = -(-(p - f_r) // s) + 1; upper = (p - 1) // s + 1; return (max(1, lower), min(n_out, upper))",
-    ),
-    "output_size": (
-        "This is notebook 01's formula. Count the window positions that fit entirely in the padded input.",
-        "The window spans d·(k − 1) + 1 rows. A window that does not fit is not a window: use floor "
-        "division, and + 1 for the window at position 0.",
-        "return (size + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1",
     ),
     "dw_batch": (
         "The batch's loss is the sum of its examples' losses, so each example adds its own dw. "
