@@ -5,7 +5,8 @@
 * ``conv2d_forward`` / ``conv2d_backward``: vectorised with im2col / col2im and matrix
   products; derived in notebook 06.
 * ``conv2d_backward_flipped``: dx as a full cross-correlation of the zero-inserted, padded dout
-  with the 180°-rotated kernel, dw as a correlation of x with dout; derived in notebook 05.
+  with the 180°-rotated kernel, dw as a correlation of x with dout; derived in notebooks 05
+  (stride 1, the flip and the channel swap) and 05b (stride, padding, dilation).
 
 Shapes (notation of notebook 00; kernel taps (u, v), 0 ≤ u < HH, 0 ≤ v < WW):
     x    (N, C, H, W)          input
@@ -418,7 +419,7 @@ def _col2im_small(dcols: np.ndarray, x_shape, geom: Geometry) -> np.ndarray:
 
 
 def flipped_kernel_input(dout, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
-    """dout prepared for the flipped-kernel identity of notebook 05.
+    """dout prepared for the flipped-kernel identity of notebook 05b.
 
     Inserts ``s − 1`` zeros between neighbouring dout entries, then pads by ``E − 1 − p`` on the
     top/left and ``E − 1 − p + unused`` on the bottom/right, where ``E = d·(k − 1) + 1`` is the
@@ -436,7 +437,7 @@ def flipped_kernel_input(dout, x_shape, kernel_size, stride=1, padding=0, dilati
     -------
     (N, F, H + E_h − 1, W + E_w − 1).
 
-    Derived in ``notebooks/05-flipped-kernel-identity.ipynb``.
+    Derived in ``notebooks/05b-stride-dilation-transposed.ipynb``.
     """
     dout = as_array(dout, "dout", 4, "(N, F, H_out, W_out)")
     x_shape = as_shape(x_shape, "x_shape", 4, "(N, C, H, W)")
@@ -493,7 +494,8 @@ def conv2d_backward_flipped(dout, x, w, stride=1, padding=0, dilation=1, *, grou
     dx : (N, C, H, W), dw : (F, C/groups, HH, WW), db : (F,) — the same as
     :func:`conv2d_backward_naive`.
 
-    Derived in ``notebooks/05-flipped-kernel-identity.ipynb``; groups in
+    Derived in ``notebooks/05-flipped-kernel-identity.ipynb`` (stride 1) and
+    ``notebooks/05b-stride-dilation-transposed.ipynb`` (stride, padding, dilation); groups in
     ``notebooks/12-grouped-and-depthwise.ipynb``.
     """
     dout, x, w, geom = _check_backward(dout, x, w, stride, padding, dilation, allocates=(

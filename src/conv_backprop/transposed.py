@@ -339,7 +339,7 @@ def transposed_conv_input(x, kernel_size, stride=1, padding=0, output_padding=0,
     top/left and ``E − 1 − p + op`` on the bottom/right, where ``E = d·(k − 1) + 1`` is the
     kernel's extent (a negative amount crops instead). A stride-1, dilation-``d``
     cross-correlation of the result with the 180°-rotated kernel, channel axes swapped, is the
-    transposed convolution. (This is the ``flipped_kernel_input`` of notebook 05, with x in the
+    transposed convolution. (This is the ``flipped_kernel_input`` of notebook 05b, with x in the
     place of dout.)
 
     Parameters
