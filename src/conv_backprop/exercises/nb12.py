@@ -8,14 +8,17 @@ With ``groups = G``, C input channels and F filters, filter f belongs to group
 
 A grouped layer is G plain layers side by side, so its backward pass is the plain one per group.
 The solutions are written with plain loops and slices, independently of the package's
-``groups=`` code, which the checkers use as the reference.
+``groups=`` code, which the checkers use as the reference. Each checker also knows the classic
+wrong answers of its exercise (:class:`~.checking.Mistake`) and names the one a learner's result
+reproduces: a group's channels taken as every G-th channel instead of a block, the group's offset
+forgotten, a plain layer's count, db per group, a transposed result, …
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .checking import Case, CheckReport, check_function, checker
+from .checking import Case, CheckReport, Mistake, check_function, checker, exercise_help
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
 
 __all__ = [
@@ -29,15 +32,20 @@ __all__ = [
     "check_cost",
     "solution_separable_kernel",
     "check_separable_kernel",
+    "hint",
+    "solution",
+    "progress",
 ]
 
 
 # (description, x_shape, (F, HH, WW), groups, stride, padding): the cases a learner does not see
 _SETTINGS = [
-    ("2 groups, C = 4, F = 6 (3 filters per group), padding 1", (2, 4, 5, 5), (6, 3, 3), 2, 1, 1),
+    ("2 groups, C = 4, F = 6 (3 filters per group), padding 1: group 1 reads the block of channels 2, 3",
+     (2, 4, 5, 5), (6, 3, 3), 2, 1, 1),
     ("depthwise: C = 3, F = 3, groups = 3, stride 2 drops a row", (2, 3, 6, 7), (3, 3, 3), 3, 2, 0),
     ("depthwise with multiplier 2: C = 2, F = 4, groups = 2", (1, 2, 6, 6), (4, 3, 2), 2, 1, 1),
-    ("3 groups of 2 channels, F = 3 (one filter per group), non-square 2×3 kernel", (2, 6, 5, 6), (3, 2, 3), 3, 1, 0),
+    ("3 groups of 2 channels (blocks 0, 1 | 2, 3 | 4, 5), F = 3 (one filter per group), non-square 2×3 kernel",
+     (2, 6, 5, 6), (3, 2, 3), 3, 1, 0),
     ("groups = 1: the plain layer, batch 3", (3, 2, 5, 4), (2, 3, 2), 1, 2, 1),
 ]
 
@@ -48,6 +56,20 @@ def _problem(rng, x_shape, fk, groups):
     w = rng.standard_normal((F, x_shape[1] // groups, HH, WW))
     b = rng.standard_normal(F)
     return x, w, b
+
+
+# The checkers' wrong variants (never called by a solution, so ``ex.solution`` does not print them).
+
+
+def _strided_order(C, groups):
+    """The channel order of the "every G-th channel" mistake: slot g·(C/G) + k holds channel g + k·G."""
+    return np.array([g + k * groups for g in range(groups) for k in range(C // groups)])
+
+
+def _first_block(x, groups):
+    """x with every group's channels replaced by channels 0 … C/G − 1 (the group's offset forgotten)."""
+    Cg = x.shape[1] // groups
+    return np.concatenate([x[:, :Cg]] * groups, axis=1)
 
 
 # --------------------------------------------------------------------------- exercise 1
@@ -64,11 +86,15 @@ def solution_channels_read(f, C, F, groups):
 def check_channels_read(learner) -> CheckReport:
     """Check ``learner(f, C, F, groups) -> list of channel indices``."""
     cases = [
-        Case("f = 4 of F = 6, C = 4, groups = 2: group 1 (filters 3–5) reads channels 2, 3", (4, 4, 6, 2)),
-        Case("f = 2 of F = 3, C = 6, groups = 3: one filter per group", (2, 6, 3, 3)),
+        Case("f = 4 of F = 6, C = 4, groups = 2: group 1 (filters 3–5) reads the block of channels 2, 3",
+             (4, 4, 6, 2)),
+        Case("f = 1 of F = 4, C = 4, groups = 2: filters go to groups in blocks (0, 1 | 2, 3), not in turn",
+             (1, 4, 4, 2)),
+        Case("f = 2 of F = 3, C = 6, groups = 3: one filter per group, a block of 2 channels "
+             "(4, 5), not every third channel", (2, 6, 3, 3)),
         Case("f = 5 of F = 8, C = 4, groups = 4 (depthwise, 2 filters per channel): "
              "f // (F/G), not f // G nor f % G", (5, 4, 8, 4)),
-        Case("f = 1 of F = 4, C = 4, groups = 4 (depthwise): one channel", (1, 4, 4, 4)),
+        Case("f = 1 of F = 4, C = 4, groups = 4 (depthwise): one channel, not all of them", (1, 4, 4, 4)),
         Case("f = 3 of F = 5, C = 7, groups = 1: the plain layer reads every channel", (3, 7, 5, 1)),
     ]
 
@@ -80,7 +106,21 @@ def check_channels_read(learner) -> CheckReport:
         dx = conv2d_backward_naive(dout, np.ones((1, C, 1, 1)), w, groups=groups)[0]
         return [int(c) for c in np.flatnonzero(dx[0, :, 0, 0])]
 
-    return check_function("the channels filter f reads", learner, reference, cases)
+    def block(g, C, G):
+        return list(range(g * (C // G), (g + 1) * (C // G)))
+
+    mistakes = [
+        Mistake("the group taken as f // G instead of f // (F/G): group g owns the F/G consecutive "
+                "filters g·F/G … (g+1)·F/G − 1", lambda f, C, F, G: block(f // G, C, G)),
+        Mistake("filters dealt to the groups in turn (f % G) instead of in blocks: group g owns the "
+                "F/G consecutive filters g·F/G … (g+1)·F/G − 1", lambda f, C, F, G: block(f % G, C, G)),
+        Mistake("the channels of group g taken as every G-th channel (g, g + G, g + 2G, …) instead of "
+                "the contiguous block g·C/G … (g+1)·C/G − 1",
+                lambda f, C, F, G: list(range(f // (F // G), C, G))),
+        Mistake("every channel read, as in a plain layer: filter f reads only the C/G channels of its group",
+                lambda f, C, F, G: list(range(C))),
+    ]
+    return check_function("the channels filter f reads", learner, reference, cases, mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 2
@@ -117,7 +157,17 @@ def check_grouped_forward(learner) -> CheckReport:
     def reference(x, w, b, s, p, G):
         return conv2d_forward_naive(x, w, b, s, p, groups=G)
 
-    return check_function("grouped forward pass", learner, reference, cases)
+    mistakes = [
+        Mistake("the channels of group g taken as every G-th channel (g, g + G, …) instead of the "
+                "contiguous block g·C/G … (g+1)·C/G − 1",
+                lambda x, w, b, s, p, G: reference(x[:, _strided_order(x.shape[1], G)], w, b, s, p, G)),
+        Mistake("every filter reading channels 0 … C/G − 1: w[f, k] multiplies channel g·C/G + k of "
+                "filter f's group g, not channel k (the group's offset forgotten)",
+                lambda x, w, b, s, p, G: reference(_first_block(x, G), w, b, s, p, G)),
+        Mistake("a transposed result: out in NHWC order (N, H_out, W_out, F) instead of NCHW (N, F, H_out, W_out)",
+                lambda *args: reference(*args).transpose(0, 2, 3, 1)),
+    ]
+    return check_function("grouped forward pass", learner, reference, cases, mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 3
@@ -161,7 +211,47 @@ def check_grouped_backward(learner) -> CheckReport:
     def reference(dout, x, w, s, p, G):
         return conv2d_backward_naive(dout, x, w, s, p, groups=G)
 
-    return check_function("grouped backward pass", learner, reference, cases, names=("dx", "dw", "db"))
+    def strided(dout, x, w, s, p, G):
+        order = _strided_order(x.shape[1], G)
+        dx_slots, dw, db = reference(dout, x[:, order], w, s, p, G)
+        dx = np.zeros(x.shape)
+        dx[:, order] = dx_slots
+        return dx, dw, db
+
+    def dw_offset_forgotten(dout, x, w, s, p, G):
+        dx, _, db = reference(dout, x, w, s, p, G)
+        return dx, reference(dout, _first_block(x, G), w, s, p, G)[1], db
+
+    def dw_all_channels(dout, x, w, s, p, G):
+        dx, _, db = reference(dout, x, w, s, p, G)
+        F, Cg = w.shape[:2]
+        plain_dw = conv2d_backward_naive(dout, x, np.zeros((F, x.shape[1], *w.shape[2:])), s, p)[1]
+        return dx, plain_dw.reshape(F, G, Cg, *w.shape[2:]).sum(axis=1), db
+
+    def db_per_group(dout, x, w, s, p, G):
+        dx, dw, db = reference(dout, x, w, s, p, G)
+        return dx, dw, db.reshape(G, -1).sum(axis=1)
+
+    def dw_transposed(dout, x, w, s, p, G):
+        dx, dw, db = reference(dout, x, w, s, p, G)
+        return dx, dw.transpose(1, 0, 2, 3), db
+
+    mistakes = [
+        Mistake("the channels of group g taken as every G-th channel (g, g + G, …) instead of the "
+                "contiguous block g·C/G … (g+1)·C/G − 1", strided),
+        Mistake("dw[f, k] paired with channel k (a global channel index) instead of channel g·C/G + k "
+                "of filter f's group g", dw_offset_forgotten),
+        Mistake("dw summed over the channels of every group (for a depthwise layer: over all channels), "
+                "as in a plain layer: filter f met only its own group's channels", dw_all_channels),
+        Mistake("db per group instead of per filter: db has F entries, db[f] = Σ dout[:, f]", db_per_group),
+        Mistake("a transposed dw: (C/G, F, HH, WW) instead of w's shape (F, C/G, HH, WW)", dw_transposed),
+        Mistake("averaged over the batch instead of summed (off by a factor of N): the batch's loss is "
+                "the sum of its examples' losses",
+                lambda dout, x, *rest: tuple(v / x.shape[0] if k else v
+                                             for k, v in enumerate(reference(dout, x, *rest)))),
+    ]
+    return check_function("grouped backward pass", learner, reference, cases, names=("dx", "dw", "db"),
+                          mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 4
@@ -182,8 +272,10 @@ def check_cost(learner) -> CheckReport:
     """Check ``learner(C, F, HH, WW, H_out, W_out, groups) -> (parameters, multiply_adds)``."""
     cases = [
         Case("C = 32, F = 64, 3×3, 16×16 outputs, plain layer (groups 1)", (32, 64, 3, 3, 16, 16, 1)),
-        Case("the same with groups = 4 (ResNeXt-style)", (32, 64, 3, 3, 16, 16, 4)),
-        Case("depthwise: C = F = 32, groups = 32, 5×5 kernel, 8×8 outputs", (32, 32, 5, 5, 8, 8, 32)),
+        Case("the same with groups = 4 (ResNeXt-style): 4 times fewer weights and multiply-adds",
+             (32, 64, 3, 3, 16, 16, 4)),
+        Case("depthwise: C = F = 32, groups = 32, 5×5 kernel, 8×8 outputs: one channel per filter",
+             (32, 32, 5, 5, 8, 8, 32)),
         Case("pointwise 1×1: C = 32, F = 64, groups 1, 7×5 outputs (non-square)", (32, 64, 1, 1, 7, 5, 1)),
         Case("depthwise multiplier 3: C = 4, F = 12, groups = 4, 3×2 kernel", (4, 12, 3, 2, 6, 6, 4)),
     ]
@@ -198,8 +290,24 @@ def check_cost(learner) -> CheckReport:
         _, dw, _ = conv2d_backward_naive(dout, np.ones((1, C, HH, WW)), w, groups=groups)
         return params, int(np.count_nonzero(dw)) * H_out * W_out
 
+    def plain(C, F, HH, WW, H_out, W_out, G):
+        return F * C * HH * WW + F, F * H_out * W_out * C * HH * WW
+
+    def one_group(C, F, HH, WW, H_out, W_out, G):
+        Fg, Cg = F // G, C // G
+        return Fg * Cg * HH * WW + Fg, Fg * H_out * W_out * Cg * HH * WW
+
+    mistakes = [
+        Mistake("counted as for a plain layer: each filter reads C/G channels, not C, so a grouped "
+                "layer has G times fewer weights and multiply-adds", plain),
+        Mistake("one group counted: there are G groups of F/G filters, F filters in all", one_group),
+        Mistake("the F biases left out of the parameters",
+                lambda *a: (reference(*a)[0] - a[1], reference(*a)[1])),
+        Mistake("the pair in the wrong order: return (parameters, multiply_adds)",
+                lambda *a: reference(*a)[::-1]),
+    ]
     return check_function("parameters and multiply-adds", learner, reference, cases,
-                          names=("parameters", "multiply-adds"), rtol=0, atol=0)
+                          names=("parameters", "multiply-adds"), rtol=0, atol=0, mistakes=mistakes)
 
 
 # --------------------------------------------------------------------------- exercise 5
@@ -227,9 +335,10 @@ def check_separable_kernel(learner) -> CheckReport:
     rng = np.random.default_rng(14)
     shapes = [
         ("C = 3, M = 1, F = 4, 3×3 (MobileNets' block)", 3, 1, 4, 3, 3),
-        ("C = 2, M = 2 (two depthwise filters per channel), F = 3, 3×3", 2, 2, 3, 3, 3),
+        ("C = 2, M = 2, F = 3, 3×3: depthwise filters 0, 1 read channel 0 (a block), 2, 3 channel 1; "
+         "both of a channel's terms add", 2, 2, 3, 3, 3),
         ("C = 4, M = 1, F = 2, non-square 2×3", 4, 1, 2, 2, 3),
-        ("C = 1, M = 3, F = 5, 1×2", 1, 3, 5, 1, 2),
+        ("C = 1, M = 3, F = 5, 1×2: three depthwise filters on one channel", 1, 3, 5, 1, 2),
     ]
     cases = [Case(desc, (rng.standard_normal((C * M, 1, HH, WW)), rng.standard_normal((F, C * M, 1, 1)), C))
              for desc, C, M, F, HH, WW in shapes]
@@ -250,4 +359,65 @@ def check_separable_kernel(learner) -> CheckReport:
                     w[:, c, u, v] = conv2d_forward_naive(mid, p, np.zeros(F))[0, :, 0, 0]
         return w
 
-    return check_function("the separable block's plain kernel", learner, reference, cases)
+    def interleaved(k, p, C):
+        M = k.shape[0] // C
+        return np.stack([sum(p[:, c + m * C, 0, 0][:, None, None] * k[c + m * C, 0][None] for m in range(M))
+                         for c in range(C)], axis=1)
+
+    mistakes = [
+        Mistake("the multiplier M ignored: depthwise filters c·M … c·M + M − 1 all read channel c, and "
+                "their terms add", lambda k, p, C: p[:, :C, 0, 0][:, :, None, None] * k[:C, 0][None]),
+        Mistake("the depthwise filters of channel c taken as c, c + C, c + 2C, … instead of the "
+                "block c·M … c·M + M − 1", interleaved),
+        Mistake("a transposed result: (C, F, HH, WW) instead of a plain kernel's (F, C, HH, WW)",
+                lambda k, p, C: reference(k, p, C).transpose(1, 0, 2, 3)),
+    ]
+    return check_function("the separable block's plain kernel", learner, reference, cases, mistakes=mistakes)
+
+
+# --------------------------------------------------------------------------- help on demand
+
+HINTS = {
+    "channels_read": (
+        "First find filter f's group: the F filters are split into G blocks of F/G consecutive "
+        "filters. Then list the channels of that group.",
+        "Filter f is in group g = f // (F // groups) (not f // groups, not f % groups). Group g owns "
+        "the C/G consecutive channels that start at g·(C/G).",
+        "g = f // (F // groups); Cg = C // groups; return list(range(g * Cg, (g + 1) * Cg))",
+    ),
+    "grouped_forward": (
+        "Formula 2: filter f is a plain filter over the C/G channels of its own group. Do one plain "
+        "forward pass per group, or loop over filters and pick each one's channels.",
+        "Pad x. For group g, take the block xg = xpad[:, g*Cg:(g+1)*Cg] and the filters "
+        "f = g*Fg … (g+1)*Fg − 1; out[:, f, i, j] is the sum of a window of xg times w[f], plus b[f].",
+        "for g: xg = xpad[:, g*Cg:(g+1)*Cg]; for f in range(g*Fg, (g+1)*Fg), i, j: "
+        "window = xg[:, :, i*s:i*s + HH, j*s:j*s + WW]; out[:, f, i, j] = np.sum(window * w[f], axis=(1, 2, 3)) + b[f]",
+    ),
+    "grouped_backward": (
+        "Steps 2–4: each output (n, f, i, j) sends gradient only to the channels of f's group, to w[f] "
+        "and to b[f]. It is notebook 04's loop with the channels cut down to one block.",
+        "For filter f, chans = slice(g*Cg, (g+1)*Cg) with g = f // Fg. Output (i, j) adds "
+        "dout[:, f, i, j]·w[f] to dxpad[:, chans, window] and dout·xpad[:, chans, window], summed over "
+        "the batch, to dw[f]. db[f] sums dout[:, f] over n, i, j: F entries, one per filter.",
+        "g = dout[:, f, i, j][:, None, None, None]; dxpad[:, chans, rows, cols] += g * w[f]; "
+        "dw[f] += np.sum(g * xpad[:, chans, rows, cols], axis=0); db = dout.sum(axis=(0, 2, 3)); "
+        "return dxpad[:, :, p:p + H, p:p + W], dw, db",
+    ),
+    "cost": (
+        "Count the entries of w (its shape is (F, C/G, HH, WW)) and add the biases. For the work: "
+        "how many output entries are there, and how many products does each one add?",
+        "Parameters: F·(C/G)·HH·WW + F. Each of the F·H_out·W_out output entries is a dot product of "
+        "(C/G)·HH·WW products: the channels of one group, not all C.",
+        "per_output = (C // groups) * HH * WW; return F * per_output + F, F * H_out * W_out * per_output",
+    ),
+    "separable_kernel": (
+        "Both layers are linear, so write the pointwise output as a sum over the depthwise channels "
+        "m' and substitute the depthwise output. Which input channel does depthwise filter m' read?",
+        "Depthwise filter m' = c·M + m reads channel c only (groups = C: filters in blocks of M). So "
+        "w[f, c] adds p[f, c·M + m, 0, 0] · k[c·M + m, 0] over m = 0 … M − 1.",
+        "w = np.zeros((F, C, HH, WW)); for f, c, m: w[f, c] += p[f, c*M + m, 0, 0] * k[c*M + m, 0], "
+        "with M = k.shape[0] // C",
+    ),
+}
+
+hint, solution, progress = exercise_help(__name__, HINTS)
