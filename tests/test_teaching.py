@@ -212,6 +212,21 @@ def test_student_copy_has_every_notebook_and_rewrites_nothing_twice(student_copy
     assert student.write_student_edition(course, out) == []
 
 
+def test_predictions_are_not_answered_in_the_student_copy(student_copy):
+    """A "predict, then run" item or a pen-and-paper worked answer: the code cell after it reveals
+    the answer, so the learner's copy must not show its stored output before they run it."""
+    out, _, _ = student_copy
+    asked = 0
+    for path in sorted(out.glob("*.ipynb")):
+        cells = nbformat.reads(path.read_text(), as_version=4).cells
+        for before, cell in zip(cells, cells[1:]):
+            if before.cell_type == "markdown" and student.ASKS_FIRST.search(before.source):
+                if cell.cell_type == "code":
+                    asked += 1
+                    assert not cell.outputs, f"{path.name}: the answer to {before.source[:60]!r} is shown"
+    assert asked >= 2 * 14, "every notebook has a predict item and a pen-and-paper item"
+
+
 def test_no_solution_text_leaks_into_the_student_copy(student_copy):
     out, _, convs = student_copy
     total = 0

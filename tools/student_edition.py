@@ -21,6 +21,9 @@ help is (``ex.hint``, see :mod:`conv_backprop.exercises`). Nothing else changes,
 * the outputs of exercise and checker cells are cleared (they showed the teacher's ✅), and so
   are those of cells that call ``ex.progress(`` (the teacher's "all pass") or ``ex.solution(``
   (a reference solution's source);
+* the outputs of the code cell right after a "predict, then run" item or a pen-and-paper item
+  (a markdown cell saying ``**Predict`` or holding a collapsed ``<details>`` worked answer) are
+  cleared too: that cell reveals and checks the answer the learner is asked to write down first;
 * cells tagged ``solution`` (a worked answer in the teacher's edition) are left out;
 * the notebook metadata records ``conv_backprop.edition = "student"``.
 
@@ -67,6 +70,9 @@ _DEF = re.compile(r"^\s*def\s+(\w+)\s*\(", re.MULTILINE)
 SOLUTION_TAG = "solution"
 # Cells whose output shows the teacher's state: progress ("4 of 4 pass") or a printed solution.
 HELP_CALL = re.compile(r"\bex\.(progress|solution)\s*\(")
+# A markdown cell that asks the learner to predict, or hides a worked answer; the code cell after
+# it reveals the answer, so its stored output is cleared.
+ASKS_FIRST = re.compile(r"\*\*Predict\b|<details\b")
 
 
 class StudentEditionError(ValueError):
@@ -168,10 +174,17 @@ def convert_notebook(path: Path) -> Conversion:
     conv = Conversion(path.name, "")
     kept = []
     exercise_functions = set()
+    reveals = False  # the previous markdown cell asked for a prediction or hid a worked answer
     for i, cell in enumerate(nb.cells):
         tags = cell.get("metadata", {}).get("tags", [])
         if SOLUTION_TAG in tags:
             continue
+        if cell.cell_type == "markdown":
+            reveals = bool(ASKS_FIRST.search(cell.source))
+        elif cell.cell_type == "code" and reveals:
+            reveals = False
+            cell.outputs = []
+            cell.execution_count = None
         if cell.cell_type == "code":
             src = _code_text(cell)
             new, swaps = convert_source(src, f"{path.name}, cell {i}")
