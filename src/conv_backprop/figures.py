@@ -15,10 +15,12 @@ sliding-window.png     padded input, a window, the unused row/column, output   0
 fan-in.png             one output's receptive field over two channels          02
 fan-out.png            the outputs one pixel reaches with stride 2             03
 dw.png                 the inputs one weight multiplies, paired with dout      04
-flipped-kernel.png     rotated kernel over zero-inserted, padded dout          05
+flipped-kernel.png     rotated kernel over zero-inserted, padded dout          05b
 im2col.png             a patch becoming a column; col2im's overlap counts      06
 pool-routing.png       max-pooling gradient routing with overlap and a tie     07
 transposed.png         kernel copies scattered, overlapping: the checkerboard  11
+grouped.png            the channels one output channel's group reads           12
+conv1d.png             one output's window and one input's fan-out on a line   13
 =====================  ======================================================  ========
 """
 
@@ -64,6 +66,8 @@ FIGURES: dict = {
     "pool-routing.png": _scene_figure(
         scenes.build_pooling, mode="max", ties="split", H=6, W=6, kernel=3, stride=2, padding=1),
     "transposed.png": _scene_figure(scenes.build_transposed, H=3, W=3, HH=3, WW=3, stride=2, padding=1, step=4),
+    "grouped.png": _scene_figure(scenes.build_grouped, C=6, F=6, groups=3, f=2),
+    "conv1d.png": _scene_figure(scenes.build_conv1d, L=9, K=3, stride=2, padding=1, i=2),
 }
 
 

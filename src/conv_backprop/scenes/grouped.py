@@ -31,7 +31,7 @@ from ._settings import check_index, check_sizes
 __all__ = ["build_grouped", "grouped_settings", "grouped_scene", "grouped_reads", "grouped_key"]
 
 ROW_GAP = 2.6  # room above a grid for its title and column labels
-COL_GAP = 1.5
+COL_GAP = 2.5  # room for the kernel grid's title when C is small
 
 
 def grouped_key(kind: str, *index) -> str:
@@ -87,7 +87,7 @@ def grouped_scene(C: int, F: int, groups: int, HH: int, WW: int) -> tuple[Scene,
             label="input channel")
     roles = [["kernel" if reads[f, c] else "blank" for c in range(C)] for f in range(F)]
     texts = [[str(c - group_of_f[f] * Cg) if reads[f, c] else "" for c in range(C)] for f in range(F)]
-    sc.grid("w", f"kernels (row f, column c): w is {F}×{Cg}×{HH}×{WW}", (F, C), origin=(wtop, 0), roles=roles,
+    sc.grid("w", f"w: {F}×{Cg}×{HH}×{WW} kernels", (F, C), origin=(wtop, 0), roles=roles,
             texts=texts, label="channel pair (filter f, input channel c)")
     sc.grid("y", "out[:, f]", (F, 1), origin=(wtop, C + COL_GAP), roles="output",
             texts=[[f"g{group_of_f[f]}"] for f in range(F)], col_labels=[""],
