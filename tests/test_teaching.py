@@ -582,6 +582,19 @@ def test_every_notebook_has_a_page_listed_in_the_index(builds, synthetic_noteboo
 
 
 @pytest.mark.slow
+def test_worked_answers_stay_folded_on_the_site(builds):
+    """The answer behind a pen-and-paper item is inside its <details>, not below an empty fold."""
+    folded = 0
+    for page in sorted(builds[("html", "course")].glob("*.html")):
+        for details in BeautifulSoup(page.read_text(), "html.parser").find_all("details"):
+            folded += 1
+            text = details.get_text(" ", strip=True)
+            assert details.summary is not None and len(text) > len(details.summary.get_text()) + 40, (
+                f"{page.name}: a collapsed answer is empty: {text[:80]!r}")
+    assert folded >= 14, "every notebook has a pen-and-paper item with a collapsed worked answer"
+
+
+@pytest.mark.slow
 def test_site_links_notebooks_to_pages_and_keeps_prose_links(builds):
     page = builds[("html", "synthetic")] / "98-synthetic.html"
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")

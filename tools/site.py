@@ -261,6 +261,31 @@ def hide_extra_code(src: str) -> str:
     return "\n".join(kept + [HIDDEN_NOTE]) if kept else HIDDEN_NOTE
 
 
+# A collapsed worked answer: ``<details><summary>…</summary>`` markdown ``</details>`` in one cell.
+DETAILS = re.compile(r"(<details>\s*<summary>.*?</summary>)(.*?)(</details>)", re.S)
+
+
+def render_details(nb):
+    """A copy of ``nb`` whose collapsed answers keep their answer inside the fold.
+
+    JupyterLab assembles a markdown cell's HTML before the browser parses it, so the markdown
+    between ``<details>`` and ``</details>`` stays folded there. nbconvert's renderer closes the
+    HTML block at the first blank line instead, and the answer would show below an empty fold.
+    So the answer is rendered to HTML first (by the same markdown filter) and the block is written
+    without blank lines: one HTML block, passed through whole. Math stays as ``$…$`` text, which
+    MathJax typesets on the page.
+    """
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "<details" in cell.source:
+            cell.source = DETAILS.sub(
+                lambda m: m.group(1) + "\n" + re.sub(r"\n\s*\n", "\n", markdown2html_mistune(m.group(2)).strip())
+                + "\n" + m.group(3), cell.source)
+    return nb
+
+
 def prepare_slides(nb):
     """A copy of ``nb`` ready for the reveal exporter (defaults, fragments, hidden extra code)."""
     nb = slide_metadata.annotated_copy(nb)
@@ -440,6 +465,7 @@ def build(kind: str, notebooks: Path, out: Path, vendor: Path = vendor_assets.DE
         books.append((p, nb, title, _page_name(p.name, kind)))
     pages, entries = [], []
     for k, (p, nb, title, page) in enumerate(books):
+        nb = render_details(nb)
         if kind == "slides":
             nb = prepare_slides(nb)
         # "path" lets embed_images resolve markdown images such as ../figures/x.png
