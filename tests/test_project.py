@@ -20,7 +20,7 @@ EXPECTED = [
     "03-backward-dx-by-indices", "04-backward-dw-db", "05-flipped-kernel-identity",
     "05b-stride-dilation-transposed",
     "06-vectorising-im2col", "07-pooling-backprop", "08-gradient-checking",
-    "09-train-a-tiny-cnn", "10-errata-and-pitfalls", "11-transposed-convolution",
+    "09-layers-of-a-tiny-cnn", "09b-train-a-tiny-cnn", "10-errata-and-pitfalls", "11-transposed-convolution",
     "12-grouped-and-depthwise", "13-conv1d",
 ]
 

@@ -61,13 +61,13 @@ NOTEBOOK_CHECKS = [
     ("08-gradient-checking", "band: a correct gradient with tiny entries lands in (1e-7, 1e-4), lower side", "worst", 1e-7, ">"),
     ("08-gradient-checking", "band: a correct gradient with tiny entries lands in (1e-7, 1e-4), upper side", "worst", 1e-4, "<"),
     ("08-gradient-checking", "conv → pool → conv stack: worst relative error", "max(r.max_rel_error for r in checks)", 1e-7, "<"),
-    ("09-train-a-tiny-cnn", "whole net on jittered digits: worst relative error", "max(r.max_rel_error for r in jitter_checks)", 1e-4, "<"),
-    ("09-train-a-tiny-cnn", "guard: first layer, closest ReLU input ÷ largest move of a ±h step", "distances['first'][0]", 1.0, ">"),
-    ("09-train-a-tiny-cnn", "guard: first layer, closest pooling runner-up ÷ twice the largest move", "distances['first'][1]", 1.0, ">"),
-    ("09-train-a-tiny-cnn", "guard: second layer, closest ReLU input ÷ largest move of a ±h step", "distances['second'][0]", 1.0, ">"),
-    ("09-train-a-tiny-cnn", "guard: second layer, closest pooling runner-up ÷ twice the largest move", "distances['second'][1]", 1.0, ">"),
-    ("09-train-a-tiny-cnn", "broken layer: smallest error of a parameter before it", "min(results[k].max_rel_error for k in ('0.w', '0.b', 'x'))", 1e-4, ">"),
-    ("09-train-a-tiny-cnn", "broken layer: worst error of a parameter after it", "max(results[k].max_rel_error for k in ('3.w', '3.b', '7.w', '7.b'))", 1e-4, "<"),
+    ("09-layers-of-a-tiny-cnn", "whole net on jittered digits: worst relative error", "max(r.max_rel_error for r in jitter_checks)", 1e-4, "<"),
+    ("09-layers-of-a-tiny-cnn", "guard: first layer, closest ReLU input ÷ largest move of a ±h step", "distances['first'][0]", 1.0, ">"),
+    ("09-layers-of-a-tiny-cnn", "guard: first layer, closest pooling runner-up ÷ twice the largest move", "distances['first'][1]", 1.0, ">"),
+    ("09-layers-of-a-tiny-cnn", "guard: second layer, closest ReLU input ÷ largest move of a ±h step", "distances['second'][0]", 1.0, ">"),
+    ("09-layers-of-a-tiny-cnn", "guard: second layer, closest pooling runner-up ÷ twice the largest move", "distances['second'][1]", 1.0, ">"),
+    ("09-layers-of-a-tiny-cnn", "broken layer: smallest error of a parameter before it", "min(results[k].max_rel_error for k in ('0.w', '0.b', 'x'))", 1e-4, ">"),
+    ("09-layers-of-a-tiny-cnn", "broken layer: worst error of a parameter after it", "max(results[k].max_rel_error for k in ('3.w', '3.b', '7.w', '7.b'))", 1e-4, "<"),
 ]
 
 

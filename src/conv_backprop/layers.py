@@ -1,7 +1,8 @@
 """Layer objects built on the package's functions, a container, optimisers and a training loop.
 
-Taught in ``notebooks/09-train-a-tiny-cnn.ipynb``, where a small CNN built only from these
-layers is gradient-checked end to end and trained on scikit-learn's 8×8 digits.
+Taught in ``notebooks/09-layers-of-a-tiny-cnn.ipynb``, where a small CNN built only from these
+layers is gradient-checked end to end, and ``notebooks/09b-train-a-tiny-cnn.ipynb``, where one is
+trained on oriented bars and its filters are read.
 
 Every layer has the same small interface:
 
@@ -127,7 +128,7 @@ def fans(shape) -> tuple[int, int]:
       true fan_out is (F/G)·HH·WW, but the shape does not say G, so F·HH·WW is returned, as
       PyTorch's initialisers do too (only Glorot uses fan_out).
 
-    Explained in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    Explained in ``notebooks/09-layers-of-a-tiny-cnn.ipynb``.
     """
     shape = tuple(int(s) for s in shape)
     if len(shape) == 2:
@@ -145,7 +146,7 @@ def he_normal(shape, rng, dtype=np.float64) -> np.ndarray:
     Glorot-style variance ``1 / fan_in`` compensates, so the signal's scale neither shrinks nor
     grows with depth. ``shape`` is (M, D) or (F, C, HH, WW); ``rng`` a seeded ``np.random.Generator``.
 
-    Derived in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    Derived in ``notebooks/09-layers-of-a-tiny-cnn.ipynb``.
     """
     rng = _check_rng(rng)
     fan_in, _ = fans(shape)
@@ -159,7 +160,7 @@ def glorot_uniform(shape, rng, dtype=np.float64) -> np.ndarray:
     the backward gradient (wants ``1 / fan_out``) for layers without a ReLU (e.g. the last,
     linear layer before the softmax). ``shape`` is (M, D) or (F, C, HH, WW).
 
-    Derived in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    Derived in ``notebooks/09-layers-of-a-tiny-cnn.ipynb``.
     """
     rng = _check_rng(rng)
     fan_in, fan_out = fans(shape)
@@ -225,7 +226,7 @@ class Conv2D(Layer):
     ``dw`` (F, C/groups, HH, WW) and ``db`` (F,).
 
     Derived in ``notebooks/02-forward-3d-dot-product.ipynb`` to ``06-vectorising-im2col.ipynb``;
-    used in ``notebooks/09-train-a-tiny-cnn.ipynb``; groups in
+    used in ``notebooks/09-layers-of-a-tiny-cnn.ipynb``; groups in
     ``notebooks/12-grouped-and-depthwise.ipynb``.
     """
 
@@ -341,7 +342,7 @@ class ReLU(Layer):
     """``out = max(x, 0)`` elementwise, any shape.
 
     backward: ``dx = dout · [x > 0]``. At exactly ``x = 0`` (the kink) the gradient is taken as 0,
-    the usual convention (PyTorch's too). Explained in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    the usual convention (PyTorch's too). Explained in ``notebooks/09-layers-of-a-tiny-cnn.ipynb``.
     """
 
     def __init__(self):
@@ -443,7 +444,7 @@ class Linear(Layer):
     the batch is summed, as for a convolution. Weights from :func:`glorot_uniform` by default
     (``init="glorot"``; use ``"he"`` before a ReLU).
 
-    Derived in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    Derived in ``notebooks/09-layers-of-a-tiny-cnn.ipynb``.
     """
 
     def __init__(self, in_features, out_features, *, rng, init="glorot", dtype=np.float64):
@@ -491,7 +492,7 @@ class SoftmaxCrossEntropy:
 
     backward(dout=1.0) → dscores (N, K) = ``dout · (p − onehot(labels)) / N``.
 
-    Derived in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    Derived in ``notebooks/09-layers-of-a-tiny-cnn.ipynb``.
     """
 
     def __init__(self):
@@ -539,7 +540,7 @@ class Sequential(Layer):
 
     ``parameters()`` names each parameter ``"<layer index>.<name>"`` (e.g. ``"0.w"``).
 
-    Derived in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    Derived in ``notebooks/09-layers-of-a-tiny-cnn.ipynb``.
     """
 
     def __init__(self, *layers):
@@ -614,7 +615,7 @@ class SGD:
     ``v ← μ·v − lr·(grad + λ·value)``; ``value ← value + v`` (in place), for every parameter.
     With ``momentum=0`` this is plain ``value −= lr·grad``.
 
-    Used in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    Used in ``notebooks/09b-train-a-tiny-cnn.ipynb``.
     """
 
     def __init__(self, parameters, lr=0.05, momentum=0.9, weight_decay=0.0):
@@ -640,7 +641,7 @@ class Adam:
     ``m ← β₁m + (1−β₁)g``, ``v ← β₂v + (1−β₂)g²``, ``value −= lr·m̂ / (sqrt(v̂) + eps)`` with the
     bias-corrected ``m̂ = m/(1−β₁ᵗ)``, ``v̂ = v/(1−β₂ᵗ)``.
 
-    Used in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    Used in ``notebooks/09b-train-a-tiny-cnn.ipynb``.
     """
 
     def __init__(self, parameters, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
@@ -735,7 +736,7 @@ def fit(model, loss_fn, optimizer, x, y, *, epochs, batch_size, rng, x_val=None,
     :class:`History` of the mean training loss, training accuracy (on the mini-batches as they
     were seen) and validation accuracy per epoch.
 
-    Used in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    Used in ``notebooks/09b-train-a-tiny-cnn.ipynb``.
     """
     x = np.asarray(x)
     y = np.asarray(y)
@@ -806,7 +807,7 @@ def gradcheck_model(model, loss_fn, x, y, h=1e-5, tol=1e-7, blas_threads=1) -> l
 
     ``blas_threads`` as in :func:`fit` (one thread is fastest for these small products).
 
-    Used in ``notebooks/09-train-a-tiny-cnn.ipynb``.
+    Used in ``notebooks/09-layers-of-a-tiny-cnn.ipynb``.
     """
     if blas_threads is not None:
         with _blas_limit(blas_threads):

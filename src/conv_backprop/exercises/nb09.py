@@ -1,4 +1,4 @@
-"""Exercises of ``notebooks/09-train-a-tiny-cnn.ipynb``: backward passes of the non-convolutional
+"""Exercises of ``notebooks/09-layers-of-a-tiny-cnn.ipynb``: backward passes of the non-convolutional
 layers, the softmax-cross-entropy gradient, and He initialisation.
 
 Each ``check_*`` runs the learner's function on hidden cases and returns a
