@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[lab,teach,test]'
+	$(BIN)/python -m pip install --quiet -e '.[lab,teach,test,hub]'
 	touch $(STAMP)
 
 lab: $(STAMP)
