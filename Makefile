@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-from-pyproject
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 \
          --nbval-sanitize-with tests/nbval-sanitize.cfg
 
-.PHONY: lab test test-fast test-oldest test-torch margins notebooks figures bench vendor slides html student slide-metadata clean help
+.PHONY: lab test test-fast test-oldest test-torch margins notebooks figures bench classroom vendor slides html student slide-metadata clean help
 
 help:
 	@echo "make lab        open the workbook in JupyterLab (localhost, token auth)"
@@ -22,6 +22,7 @@ help:
 	@echo "make notebooks  re-execute every notebook in place, deterministically"
 	@echo "make figures    regenerate figures/"
 	@echo "make bench      time the layers against a textbook baseline (and PyTorch if installed)"
+	@echo "make classroom  load-test a real JupyterHub on 127.0.0.1 with 1 to 30 simulated students (docs/classroom.md)"
 	@echo "make slides     reveal.js slideshows of every notebook, offline, in build/slides/"
 	@echo "make html       a browsable static site of the notebooks, offline, in build/site/"
 	@echo "make student    the student edition (exercises stubbed) in student/; never overwrites edits"
@@ -82,6 +83,13 @@ figures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/conv_layers.py
+
+# A class on one hub (docs/classroom.md): a real JupyterHub on 127.0.0.1 with 1, 5, 10, 20 and 30
+# simulated students; writes benchmarks/classroom-results.json and benchmarks/classroom.png.
+# Installs the hub's proxy (configurable-http-proxy) from the npm registry into build/chp/ on
+# first use; needs npm. About 10 to 25 minutes on 2 cores.
+classroom: $(STAMP)
+	$(BIN)/python benchmarks/classroom.py
 
 # Offline assets (reveal.js, MathJax, the widget manager) for slides and site, from the npm
 # registry on first use; needs npm.

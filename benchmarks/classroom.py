@@ -629,6 +629,8 @@ def run_class(n: int, notebook: Path, interactions: int, think: tuple[float, flo
                     "think_time_s": list(think), "load_before": load_average(),
                     "speed_reference_s": [speed_reference()]}
     mem_before = psutil.virtual_memory()
+    me = psutil.Process()
+    driver_cpu = sum(me.cpu_times()[:2])
     go, sampler_stop = threading.Event(), threading.Event()
     students: list[Student] = []
     threads: list[threading.Thread] = []
@@ -680,6 +682,11 @@ def run_class(n: int, notebook: Path, interactions: int, think: tuple[float, flo
             "bytes_per_interaction": {k: summary(x for s in students for x in s.bytes[k]) for k in ("structural", "selection")},
             "interactions": n_inter,
             "cpu_s": {
+                # everything the hub's process tree spent from its start until every student had
+                # a notebook run to the end: what one class's start costs, per ready student
+                "start_phase_by_role": {k: round(v, 2) for k, v in cpu_a.items()},
+                "start_per_ready_student": round(sum(cpu_a.get(k, 0) for k in ("kernel", "server", "hub", "proxy"))
+                                                 / max(1, len(ready)), 2),
                 "run_all_per_kernel": summary(per_kernel_cpu),
                 "start_per_server": summary(per_server_cpu),
                 "interaction_phase_by_role": cpu_delta,
@@ -711,6 +718,8 @@ def run_class(n: int, notebook: Path, interactions: int, think: tuple[float, flo
             stop.clear()
     result["speed_reference_s"].append(speed_reference())
     result["load_after"] = load_average()
+    # this script's own CPU (the students' HTTP and WebSocket clients share the cores)
+    result["driver_cpu_s"] = round(sum(me.cpu_times()[:2]) - driver_cpu, 2)
     shutil.rmtree(run / "home", ignore_errors=True)
     return result
 
@@ -781,6 +790,70 @@ def sweep(sizes: list[int], notebook: Path = DEFAULT_NOTEBOOK, interactions: int
     return results
 
 
+def kernel_peaks(notebooks: list[Path], every: float = 0.1) -> dict:
+    """Peak memory of a kernel running each notebook top to bottom (outside the hub: nbclient
+    in this process, the kernel its child), to extend the hub's measurement of one notebook to
+    all of them. Returns {notebook: {"rss_mib", "pss_mib", "cpu_s"}}."""
+    import nbclient
+    import nbformat
+
+    out = {}
+    me = psutil.Process()
+    for path in notebooks:
+        peak = {"rss": 0, "pss": 0, "cpu": 0.0}
+        done = threading.Event()
+
+        def watch():
+            while not done.wait(every):
+                for child in me.children(recursive=True):
+                    try:
+                        if "ipykernel" not in " ".join(child.cmdline()):
+                            continue
+                        mem = child.memory_full_info()
+                        t = child.cpu_times()
+                        peak["rss"] = max(peak["rss"], mem.rss)
+                        peak["pss"] = max(peak["pss"], mem.pss)
+                        peak["cpu"] = max(peak["cpu"], t.user + t.system)
+                    except psutil.Error:
+                        pass
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            nb = nbformat.read(path, as_version=4)
+            nbclient.NotebookClient(nb, kernel_name="python3", timeout=600,
+                                    resources={"metadata": {"path": str(path.parent)}}).execute()
+        finally:
+            done.set()
+            watcher.join(timeout=5)
+        out[path.name] = {"rss_mib": round(peak["rss"] / 2**20, 1), "pss_mib": round(peak["pss"] / 2**20, 1),
+                          "cpu_s": round(peak["cpu"], 2)}
+    return out
+
+
+def markdown(results: dict) -> str:
+    """The measurements as the table of docs/classroom.md."""
+    rows = ["| students | ready | login → ready: median / max (s) | run all: median (s) | interaction: median / p95 / max (ms) "
+            "| server + kernel per student: PSS / RSS (MiB) | CPU to start one student (s) | CPU per interaction (ms) "
+            "| cores per student while exploring | errors | load (1 min) after start |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for c in results["classes"]:
+        if not c.get("latency_all_s", {}).get("n"):
+            rows.append(f"| {c['students']} | {c.get('ready_students', 0)} | failed: {'; '.join(c.get('errors', []))[:200]} ||||||||")
+            continue
+        mem = c["memory_peak_mib"]
+        pss = mem["server"]["pss"]["median"] + mem["kernel"]["pss"]["median"]
+        rss = mem["server"]["rss"]["median"] + mem["kernel"]["rss"]["median"]
+        lat, ready = c["latency_all_s"], c["login_to_ready_s"]
+        busy = sum(c["cpu_s"]["interaction_phase_by_role"].get(k, 0) for k in ("kernel", "server", "hub", "proxy"))
+        rows.append(
+            f"| {c['students']} | {c['ready_students']} | {ready['median']:.1f} / {ready['max']:.1f} | {c['run_all_s']['median']:.1f} "
+            f"| {lat['median'] * 1e3:.0f} / {lat['p95'] * 1e3:.0f} / {lat['max'] * 1e3:.0f} | {pss:.0f} / {rss:.0f} "
+            f"| {c['cpu_s'].get('start_per_ready_student', float('nan')):.1f} | {c['cpu_s']['per_interaction'] * 1e3:.0f} | {busy / c['interaction_phase_s'] / c['students']:.3f} "
+            f"| {c['error_count']} | {c['load_after_start'][0]:.1f} |")
+    return "\n".join(rows)
+
+
 def plot(results: dict, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -824,7 +897,19 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "classroom-results.json")
     ap.add_argument("--plot", type=Path, default=ROOT / "benchmarks" / "classroom.png")
+    ap.add_argument("--kernel-peaks", action="store_true",
+                    help="only measure each notebook's kernel peak memory (no hub) and add it to --json")
     args = ap.parse_args(argv)
+    if args.kernel_peaks:
+        results = json.loads(args.json.read_text()) if args.json.exists() else {}
+        results["kernel_peaks"] = {"measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                   "load_before": load_average(),
+                                   "notebooks": kernel_peaks(sorted((ROOT / "notebooks").glob("*.ipynb")))}
+        results["kernel_peaks"]["load_after"] = load_average()
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+        for name, r in results["kernel_peaks"]["notebooks"].items():
+            print(f"{name}: kernel peak RSS {r['rss_mib']} MiB, PSS {r['pss_mib']} MiB, CPU {r['cpu_s']} s")
+        return 0
     if not args.notebook.exists():
         raise SystemExit(f"--notebook: {args.notebook} does not exist")
     if any(n < 1 or n > 99 for n in args.students):
@@ -838,8 +923,13 @@ def main(argv=None) -> int:
         print(f"interrupted ({exc or 'Ctrl-C'}): the hub and every process it started were stopped; "
               f"nothing written", file=sys.stderr)
         return 130
+    if args.json.exists():  # keep the kernel peaks of an earlier --kernel-peaks run
+        earlier = json.loads(args.json.read_text())
+        if "kernel_peaks" in earlier:
+            results["kernel_peaks"] = earlier["kernel_peaks"]
     args.json.write_text(json.dumps(results, indent=1) + "\n")
     plot(results, args.plot)
+    print(markdown(results))
     print(f"wrote {args.json} and {args.plot}", file=sys.stderr)
     return 0
 
