@@ -53,7 +53,6 @@ import json
 import os
 import platform
 import random
-import re
 import secrets
 import shutil
 import signal
@@ -62,6 +61,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -111,6 +111,20 @@ def ensure_proxy() -> Path:
     if not exe.exists():
         raise SystemExit(f"npm installed {CHP_SPEC} but {exe} is missing")
     return exe
+
+
+def versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("jupyterhub", "jupyter_server", "jupyterlab", "ipykernel", "ipywidgets", "anywidget"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    package = CHP_DIR / "node_modules" / "configurable-http-proxy" / "package.json"
+    out["configurable-http-proxy"] = json.loads(package.read_text())["version"] if package.exists() else None
+    return out
 
 
 def load_average() -> list[float]:
@@ -257,7 +271,7 @@ c.Spawner.default_url = "/lab"
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.start_timeout = {timeout}
 c.Spawner.http_timeout = {timeout}
-c.Spawner.environment = {{"JUPYTER_CONFIG_DIR": "{run}/jupyter-config"}}
+c.Spawner.environment = {environment!r}
 c.JupyterHub.services = [{{"name": "classroom-benchmark", "api_token": "{token}"}}]
 c.JupyterHub.load_roles = [{{"name": "classroom-benchmark", "services": ["classroom-benchmark"],
                              "scopes": ["list:users", "read:users", "admin:servers"]}}]
@@ -265,14 +279,16 @@ c.JupyterHub.load_roles = [{{"name": "classroom-benchmark", "services": ["classr
 
 
 class Hub:
-    def __init__(self, run: Path, users: list[str], notebook: Path, timeout: float):
+    def __init__(self, run: Path, users: list[str], notebook: Path, timeout: float, transport: str = "tcp"):
         self.run, self.users, self.notebook, self.timeout = run, users, notebook, timeout
+        self.transport = transport
         self.port, self.hub_port, self.api_port = free_port(), free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.password = secrets.token_urlsafe(12)
         self.token = secrets.token_hex(32)
         self.proc: subprocess.Popen | None = None
         self.procs: Processes | None = None
+        self.runtime: Path | None = None
 
     def write(self) -> Path:
         (self.run / "jupyter-config").mkdir(parents=True, exist_ok=True)
@@ -281,11 +297,17 @@ class Hub:
             home.mkdir(parents=True, exist_ok=True)
             shutil.copy(self.notebook, home / self.notebook.name)
         args = ["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []
+        environment = {"JUPYTER_CONFIG_DIR": f"{self.run}/jupyter-config"}
+        if self.transport != "tcp":  # kernels on Unix sockets: no TCP port to collide on
+            args.append(f"--KernelManager.transport={self.transport}")
+            # a socket's path must fit in 107 bytes: a short runtime folder, removed by stop()
+            self.runtime = Path(tempfile.mkdtemp(prefix="classroom-"))
+            environment["JUPYTER_RUNTIME_DIR"] = str(self.runtime)
         cfg = self.run / "jupyterhub_config.py"
         cfg.write_text(HUB_CONFIG.format(
             port=self.port, hub_port=self.hub_port, api_port=self.api_port, run=self.run,
             chp=ensure_proxy(), password=self.password, users=set(self.users),
-            singleuser=BIN / "jupyterhub-singleuser", args=args, timeout=int(self.timeout),
+            singleuser=BIN / "jupyterhub-singleuser", args=args, timeout=int(self.timeout), environment=environment,
             token=self.token))
         return cfg
 
@@ -353,6 +375,9 @@ class Hub:
                 self.proc.wait(timeout=10)
         if self.procs:
             report["killed"] = self.procs.kill_all()
+        if self.runtime is not None:
+            shutil.rmtree(self.runtime, ignore_errors=True)
+            self.runtime = None
         self.proc = None
         return report
 
@@ -618,14 +643,15 @@ def memory_table(snap: dict, role: str) -> dict:
 
 
 def run_class(n: int, notebook: Path, interactions: int, think: tuple[float, float], timeout: float,
-              seed: int, stop: threading.Event) -> dict:
+              seed: int, stop: threading.Event, transport: str = "tcp") -> dict:
     """One hub, n students; returns the measurements. Stops everything it started."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     run = RUNS / f"{stamp}-n{n}-{os.getpid()}"
     run.mkdir(parents=True)
     users = [f"student{k + 1:02d}" for k in range(n)]
-    hub = Hub(run, users, notebook, timeout)
-    result: dict = {"students": n, "notebook": notebook.name, "run_dir": str(run.relative_to(ROOT)), "interactions_per_student": interactions,
+    hub = Hub(run, users, notebook, timeout, transport)
+    result: dict = {"students": n, "notebook": notebook.name, "run_dir": str(run.relative_to(ROOT)),
+                    "kernel_transport": transport, "interactions_per_student": interactions,
                     "think_time_s": list(think), "load_before": load_average(),
                     "speed_reference_s": [speed_reference()]}
     mem_before = psutil.virtual_memory()
@@ -750,11 +776,11 @@ def interruptible():
 
 def sweep(sizes: list[int], notebook: Path = DEFAULT_NOTEBOOK, interactions: int = 20,
           think: tuple[float, float] = (2.0, 5.0), timeout: float = 180.0, budget: float = 1500.0,
-          seed: int = 0, log=print) -> dict:
+          seed: int = 0, log=print, transport: str = "tcp") -> dict:
     results = {"machine": platform.platform(), "python": platform.python_version(),
                "cores": psutil.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
                "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               "notebook": notebook.name, "classes": [], "stopped": None}
+               "notebook": notebook.name, "versions": versions(), "classes": [], "stopped": None}
     stop = threading.Event()
     t0 = time.monotonic()
     for n in sizes:
@@ -779,7 +805,7 @@ def sweep(sizes: list[int], notebook: Path = DEFAULT_NOTEBOOK, interactions: int
                 results["stopped"] = f"before N={n}: at N={last['students']} only {last['ready_students']} students got a ready notebook"
                 break
         log(f"N={n}: starting a hub and {n} students ...")
-        r = run_class(n, notebook, interactions, think, timeout, seed, stop)
+        r = run_class(n, notebook, interactions, think, timeout, seed, stop, transport)
         results["classes"].append(r)
         lat = r.get("latency_all_s", {})
         log(f"N={n}: ready {r.get('ready_students')}/{n}, login→ready median {r.get('login_to_ready_s', {}).get('median')} s, "
@@ -835,7 +861,7 @@ def markdown(results: dict) -> str:
     """The measurements as the table of docs/classroom.md."""
     rows = ["| students | ready | login → ready: median / max (s) | run all: median (s) | interaction: median / p95 / max (ms) "
             "| server + kernel per student: PSS / RSS (MiB) | CPU to start one student (s) | CPU per interaction (ms) "
-            "| cores per student while exploring | errors | load (1 min) after start |",
+            "| cores per student while exploring | errors | load average (1 min): before → after start |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in results["classes"]:
         if not c.get("latency_all_s", {}).get("n"):
@@ -850,7 +876,7 @@ def markdown(results: dict) -> str:
             f"| {c['students']} | {c['ready_students']} | {ready['median']:.1f} / {ready['max']:.1f} | {c['run_all_s']['median']:.1f} "
             f"| {lat['median'] * 1e3:.0f} / {lat['p95'] * 1e3:.0f} / {lat['max'] * 1e3:.0f} | {pss:.0f} / {rss:.0f} "
             f"| {c['cpu_s'].get('start_per_ready_student', float('nan')):.1f} | {c['cpu_s']['per_interaction'] * 1e3:.0f} | {busy / c['interaction_phase_s'] / c['students']:.3f} "
-            f"| {c['error_count']} | {c['load_after_start'][0]:.1f} |")
+            f"| {c['error_count']} | {c['load_before'][0]:.1f} → {c['load_after_start'][0]:.1f} |")
     return "\n".join(rows)
 
 
@@ -897,6 +923,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "classroom-results.json")
     ap.add_argument("--plot", type=Path, default=ROOT / "benchmarks" / "classroom.png")
+    ap.add_argument("--kernel-transport", choices=["tcp", "ipc"], default="tcp",
+                    help="how each server talks to its kernels (tcp: Jupyter's default; ipc: Unix sockets)")
     ap.add_argument("--kernel-peaks", action="store_true",
                     help="only measure each notebook's kernel peak memory (no hub) and add it to --json")
     args = ap.parse_args(argv)
@@ -918,7 +946,8 @@ def main(argv=None) -> int:
     try:
         with interruptible():
             results = sweep(args.students, args.notebook.resolve(), args.interactions, tuple(args.think),
-                            args.timeout, args.budget, args.seed, log=lambda m: print(m, file=sys.stderr, flush=True))
+                            args.timeout, args.budget, args.seed, log=lambda m: print(m, file=sys.stderr, flush=True),
+                            transport=args.kernel_transport)
     except (Stop, KeyboardInterrupt) as exc:
         print(f"interrupted ({exc or 'Ctrl-C'}): the hub and every process it started were stopped; "
               f"nothing written", file=sys.stderr)
