@@ -16,7 +16,7 @@ help:
 	@echo "make lab        open the workbook in JupyterLab (localhost, token auth)"
 	@echo "make test       run every test, notebooks included"
 	@echo "make test-fast  unit and property tests only"
-	@echo "make test-oldest the unit and explorer tests with every dependency at its declared floor"
+	@echo "make test-oldest the unit, explorer and hub smoke tests with every dependency at its declared floor"
 	@echo "make test-torch the cross-checks against PyTorch (installs the torch extra)"
 	@echo "make margins    every numerical check's margin under four OpenBLAS kernels (docs/testing.md)"
 	@echo "make notebooks  re-execute every notebook in place, deterministically"
@@ -47,17 +47,18 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not browser and not slow"
 
 # Floors are facts: a second environment with every dependency of pyproject.toml at exactly its
-# declared lower bound (tools/floors.py), running the unit, property and explorer tests (not
-# the browser test, not the notebooks, not the slow site builds).
+# declared lower bound (tools/floors.py), running the unit, property and explorer tests and the
+# classroom smoke test (a JupyterHub 5.3 with two students), not the browser test, not the
+# notebooks, not the slow site builds.
 OLDEST := .venv-oldest
 test-oldest: $(STAMP)
 	rm -rf $(OLDEST)
 	$(PYTHON) -m venv $(OLDEST)
 	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
-	$(BIN)/python tools/floors.py lab teach test > $(OLDEST)/floors.txt
-	$(OLDEST)/bin/python -m pip install --quiet -e '.[lab,teach,test]' -c $(OLDEST)/floors.txt
-	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|ipywidgets|scipy|scikit-learn)=='
-	$(OLDEST)/bin/python -m pytest tests -m "not browser and not slow" -p no:cacheprovider
+	$(BIN)/python tools/floors.py lab teach test hub > $(OLDEST)/floors.txt
+	$(OLDEST)/bin/python -m pip install --quiet -e '.[lab,teach,test,hub]' -c $(OLDEST)/floors.txt
+	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|ipywidgets|scipy|scikit-learn|jupyterhub)=='
+	$(OLDEST)/bin/python -m pytest tests -m "not browser and (not slow or hub)" -p no:cacheprovider
 
 # The optional cross-checks against PyTorch (the tests marked `torch`). Without torch they
 # are skipped, and every test run says so in its summary; this target installs torch first.

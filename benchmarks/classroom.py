@@ -429,6 +429,9 @@ class Student:
             raise RuntimeError(f"login answered {r.status_code}")
 
     def start_server(self) -> None:
+        """What the hub's home page does: load it (its XSRF cookie belongs to the logged-in
+        session), then its "Start My Server" button's POST to the REST API."""
+        self.s.get(f"{self.hub.url}/hub/home", timeout=self.timeout).raise_for_status()
         headers = {"X-XSRFToken": _cookie(self.s, "_xsrf", "/hub/")}
         api = f"{self.hub.url}/hub/api/users/{self.name}"
         r = self.s.post(f"{api}/server", headers=headers, timeout=self.timeout)
