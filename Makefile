@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-from-pyproject
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 \
          --nbval-sanitize-with tests/nbval-sanitize.cfg
 
-.PHONY: lab lab-teacher reset test test-fast test-oldest test-torch margins notebooks figures bench vendor slides html student slide-metadata clean help
+.PHONY: lab lab-teacher reset test test-fast test-oldest test-torch margins notebooks figures bench classroom vendor slides html student slide-metadata clean help
 
 help:
 	@echo "make lab        open YOUR workspace in JupyterLab: workspace/, the learner's edition (exercises"
@@ -21,12 +21,13 @@ help:
 	@echo "                back to its start; the old copy is kept in workspace/.backups/"
 	@echo "make test       run every test, notebooks included"
 	@echo "make test-fast  unit and property tests only"
-	@echo "make test-oldest the unit and explorer tests with every dependency at its declared floor"
+	@echo "make test-oldest the unit, explorer and hub smoke tests with every dependency at its declared floor"
 	@echo "make test-torch the cross-checks against PyTorch (installs the torch extra)"
 	@echo "make margins    every numerical check's margin under four OpenBLAS kernels (docs/testing.md)"
 	@echo "make notebooks  re-execute every notebook in place, deterministically"
 	@echo "make figures    regenerate figures/"
 	@echo "make bench      time the layers against a textbook baseline (and PyTorch if installed)"
+	@echo "make classroom  load-test a real JupyterHub on 127.0.0.1 with 1 to 30 simulated students (docs/classroom.md)"
 	@echo "make slides     reveal.js slideshows of every notebook, offline, in build/slides/"
 	@echo "make html       a browsable static site of the notebooks, offline, in build/site/"
 	@echo "make student    the student edition (exercises stubbed) in student/; never overwrites edits"
@@ -37,7 +38,7 @@ $(STAMP): pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[lab,teach,test]'
+	$(BIN)/python -m pip install --quiet -e '.[lab,teach,test,hub]'
 	touch $(STAMP)
 
 # The learner's workspace: the student edition of every notebook, theirs to edit. `make lab`
@@ -65,17 +66,18 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not browser and not slow"
 
 # Floors are facts: a second environment with every dependency of pyproject.toml at exactly its
-# declared lower bound (tools/floors.py), running the unit, property and explorer tests (not
-# the browser test, not the notebooks, not the slow site builds).
+# declared lower bound (tools/floors.py), running the unit, property and explorer tests and the
+# classroom smoke test (a JupyterHub 5.3 with two students), not the browser test, not the
+# notebooks, not the slow site builds.
 OLDEST := .venv-oldest
 test-oldest: $(STAMP)
 	rm -rf $(OLDEST)
 	$(PYTHON) -m venv $(OLDEST)
 	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
-	$(BIN)/python tools/floors.py lab teach test > $(OLDEST)/floors.txt
-	$(OLDEST)/bin/python -m pip install --quiet -e '.[lab,teach,test]' -c $(OLDEST)/floors.txt
-	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|ipywidgets|scipy|scikit-learn)=='
-	$(OLDEST)/bin/python -m pytest tests -m "not browser and not slow" -p no:cacheprovider
+	$(BIN)/python tools/floors.py lab teach test hub > $(OLDEST)/floors.txt
+	$(OLDEST)/bin/python -m pip install --quiet -e '.[lab,teach,test,hub]' -c $(OLDEST)/floors.txt
+	$(OLDEST)/bin/python -m pip list --format=freeze | grep -iE '^(numpy|matplotlib|ipywidgets|scipy|scikit-learn|jupyterhub)=='
+	$(OLDEST)/bin/python -m pytest tests -m "not browser and (not slow or hub)" -p no:cacheprovider
 
 # The optional cross-checks against PyTorch (the tests marked `torch`). Without torch they
 # are skipped, and every test run says so in its summary; this target installs torch first.
@@ -101,6 +103,13 @@ figures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/conv_layers.py
+
+# A class on one hub (docs/classroom.md): a real JupyterHub on 127.0.0.1 with 1, 5, 10, 20 and 30
+# simulated students; writes benchmarks/classroom-results.json and benchmarks/classroom.png.
+# Installs the hub's proxy (configurable-http-proxy) from the npm registry into build/chp/ on
+# first use; needs npm. About 10 to 25 minutes on 2 cores.
+classroom: $(STAMP)
+	$(BIN)/python benchmarks/classroom.py
 
 # Offline assets (reveal.js, MathJax, the widget manager) for slides and site, from the npm
 # registry on first use; needs npm.
