@@ -103,6 +103,8 @@ figures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/conv_layers.py
+	$(BIN)/python benchmarks/transposed.py
+	$(BIN)/python benchmarks/grouped.py
 
 # A class on one hub (docs/classroom.md): a real JupyterHub on 127.0.0.1 with 1, 5, 10, 20 and 30
 # simulated students; writes benchmarks/classroom-results.json and benchmarks/classroom.png.
