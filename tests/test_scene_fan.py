@@ -310,8 +310,8 @@ def test_in_a_browser_every_cell_text_fits_and_a_click_selects(factory, settings
             page.set_content(html)
             page.wait_for_function("window.ready === true")
             too_wide = page.evaluate("""() => [...document.querySelectorAll('.cb-text')]
-                .filter((t) => t.textContent && t.getBBox().width > t.parentNode.querySelector(
-                    `rect[data-key]`).getBBox().width)
+                .filter((t) => t.textContent && t.getBBox().width > document.querySelector(
+                    `rect.cb-cell[data-key="${t.dataset.key}"]`).getBBox().width)
                 .map((t) => t.textContent)""")
             arrows = page.evaluate("() => document.querySelectorAll('.cb-arrow').length")
             g, r, c, key = click

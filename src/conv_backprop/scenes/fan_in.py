@@ -96,8 +96,9 @@ def fan_in_scene(x, w, b, stride, padding, dilation) -> tuple[Scene, dict]:
     sc.note = (f"out[n, f, i, j] = Σ_c Σ_a Σ_b xpad[n, c, i·{s} + a·{d}, j·{s} + b·{d}] · w[f, c, a, b] + b[f]"
                f"   (c < {C}, a < {HH}, b < {WW}: {C * HH * WW} products)")
 
-    pairs = [(a, bb) for a in range(HH) for bb in range(WW)]
+    taps = [(u, v) for u in range(HH) for v in range(WW)]
     X, Wt, B, Y = xpad.tolist(), w.tolist(), b.tolist(), out.tolist()  # Python floats: fast to index
+    cell_text, product = {}, {}  # "x over ×w" and "x·w" by (x, w): a few demo values, many cells
     for n in range(N):
         for f in range(F):
             for i in range(Ho):
@@ -106,13 +107,18 @@ def fan_in_scene(x, w, b, stride, padding, dilation) -> tuple[Scene, dict]:
                     value = B[f]
                     for c in range(C):
                         part, total = [], 0.0
-                        for a, bb in pairs:
-                            r, cc = i * s + a * d, j * s + bb * d
-                            xv, wv = X[n][c][r][cc], Wt[f][c][a][bb]
+                        grid, Xc, Wc = f"x{n}_{c}", X[n][c], Wt[f][c]
+                        for u, v in taps:
+                            r, cc = i * s + u * d, j * s + v * d
+                            xv, wv = Xc[r][cc], Wc[u][v]
                             field.append((c, r, cc))
-                            terms.append((c, a, bb, xv, wv))
-                            texts.append((f"x{n}_{c}", r, cc, f"{num(xv)}\n×{num(wv)}"))
-                            part.append(f"{par(xv)}·{par(wv)}")
+                            terms.append((c, u, v, xv, wv))
+                            t = cell_text.get((xv, wv))
+                            if t is None:
+                                t = cell_text[xv, wv] = f"{num(xv)}\n×{num(wv)}"
+                                product[xv, wv] = f"{par(xv)}·{par(wv)}"
+                            texts.append((grid, r, cc, t))
+                            part.append(product[xv, wv])
                             total += xv * wv
                         value += total
                         lines.append(f"  channel {c}: {' + '.join(part)} = {num(total)}")
