@@ -76,6 +76,43 @@ def test_dw_pairs_and_sum(s, p, d):
         assert f"pair k={k}" in e.view.readout
 
 
+@pytest.mark.parametrize("s,p,d", [(1, 0, 1), (2, 1, 1)])
+def test_dw_steps_through_the_pairs_one_at_a_time(s, p, d):
+    # ◀ ▶ and Play walk a weight's (x, dout) pairs: step k + 1 highlights pair k alone, its arrow
+    # carries the product, and the running sum adds the products up to dw (the naive loops')
+    e = ex.dw_explorer(stride=s, padding=p, dilation=d)
+    N, F = e.x.shape[0], e.w.shape[0]
+    Ho, Wo = e.state["output_shape"]
+    _, dw, _ = cb.conv2d_backward_naive(e.dout_for(Ho, Wo), e.x, e.w, s, p, d)
+    assert e.step == 0 and "pair" not in e.state  # step 0: all pairs at once
+    for f, c, u, v in [(0, 0, 0, 0), (1, 1, 2, 1)]:
+        key = f"{f},{c},{u},{v}"
+        e.select(key)
+        pairs = e.state["pairs"]
+        assert len(e.scene.views[key].steps) == len(pairs) == N * Ho * Wo
+        total = 0.0
+        for k, (n, i, j, r, cc, xv, gv) in enumerate(pairs):
+            e.select(key, step=k + 1)
+            st, view = e.state, e.view
+            total += xv * gv
+            assert st["pair"] == k and st["current"] == pairs[k] and st["running"] == pytest.approx(total)
+            assert cells_of(view, f"x{n}_{c}", "highlight") == {(r, cc)}
+            assert cells_of(view, f"g{n}_{f}", "highlight") == {(i, j)}
+            assert {g for g, *_ in view.cells if _[-1] == "highlight"} == {f"x{n}_{c}", f"g{n}_{f}", f"w{f}_{c}", f"dw{f}_{c}"}
+            (a, b, role, label), = view.arrows
+            assert a == (f"x{n}_{c}", r, cc) and b == (f"g{n}_{f}", i, j)
+            assert label == cb.drawing.format_number(xv * gv)
+            assert f"sum so far: " in view.readout and f"pair k={k} ({k + 1} of {len(pairs)})" in view.readout
+        assert total == pytest.approx(dw[f, c, u, v])
+        assert "✓" in view.readout and "MISMATCH" not in view.readout
+    with pytest.raises(KeyError, match="steps 0.."):
+        e.select("0,0,0,0", step=len(pairs) + 1)
+    # a structural change keeps the weight and the step (clamped to the pairs there are)
+    e.select("1,1,2,1", step=4)
+    e.set(stride=3)
+    assert e.state["weight"] == (1, 1, 2, 1) and e.step == min(4, len(e.state["pairs"]))
+
+
 def test_dw_every_selector_selects_its_weight():
     e = ex.dw_explorer(stride=2, padding=1)
     F, C, HH, WW = e.w.shape
@@ -284,4 +321,6 @@ def test_scene_json_stays_modest(factory, largest):
     e = factory()
     assert len(e.widget.scene.encode()) < 150_000
     e.set(**largest)
-    assert len(e.widget.scene.encode()) < 200_000
+    # dw's largest setting steps through 36 weights × 98 (x, dout) pairs: 3528 steps, about
+    # 110 bytes each in the compact encoding
+    assert len(e.widget.scene.encode()) < (450_000 if factory is ex.dw_explorer else 200_000)

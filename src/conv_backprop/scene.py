@@ -312,9 +312,10 @@ class Scene:
         ``texts`` and ``select`` are flat lists (cell (r, c) at index ``r * width + c``) of
         indices into ``roles`` (the role names), ``strings`` and ``keys`` (the view keys, -1 for
         a cell that selects nothing); a view's ``cells`` and ``texts`` are flat triples
-        (grid, cell, role or string), ``windows`` flat sextuples, ``arrows`` flat octuples
-        (grid, cell, anchor, grid, cell, anchor, role, label) and ``readout`` the list of its
-        lines. It checks what :meth:`finish` checks, in the same pass.
+        (grid, cell, role or string) under ``c`` and ``t``, ``w`` the windows (flat sextuples),
+        ``a`` the arrows (flat octuples: grid, cell, anchor, grid, cell, anchor, role, label),
+        ``r`` the read-out (the indices of its lines) and ``s`` the steps (each in the same
+        form); an empty list is left out. It checks what :meth:`finish` checks, in the same pass.
         """
         self._complete()
         role_names = list(ROLE_STYLES)
@@ -368,7 +369,7 @@ class Scene:
             # the common case inline (thousands of entries per scene); cell() explains a bad one
             out = {}
             if v.cells:
-                flat = out["cells"] = []
+                flat = out["c"] = []
                 add = flat.extend
                 for g, r, c, role in v.cells:
                     gi, R, C = info.get(g) or (None, 0, 0)
@@ -379,7 +380,7 @@ class Scene:
                         _check_role(role, "view cell")
                     add((gi, r * C + c, ri))
             if v.texts:
-                flat = out["texts"] = []
+                flat = out["t"] = []
                 add = flat.extend
                 for g, r, c, t in v.texts:
                     gi, R, C = info.get(g) or (None, 0, 0)
@@ -388,13 +389,13 @@ class Scene:
                     k = str_ix.get(t)
                     add((gi, r * C + c, sid(t) if k is None else k))
             if v.windows:
-                flat = out["windows"] = []
+                flat = out["w"] = []
                 for g, r, c, h, w, role in v.windows:
                     if g not in gix:
                         raise ValueError(f"{where} window: no grid {g!r}")
                     flat.extend((gix[g], r, c, h, w, rid(role, "window")))
             if v.arrows:
-                flat = out["arrows"] = []
+                flat = out["a"] = []
                 for a, b, role, label in v.arrows:
                     for e in (a, b):
                         anchor = e[3] if len(e) > 3 else "center"
@@ -402,14 +403,14 @@ class Scene:
                             raise ValueError(f"arrow endpoint {tuple(e)!r}: anchor must be one of {ANCHORS}; got {anchor!r}")
                         flat.extend((*cell(*e[:3], f"{where} arrow"), ANCHORS.index(anchor)))
                     flat.extend((rid(role, "arrow"), sid(label or "")))
-            out["readout"] = [sid(line) for line in v.readout.split("\n")] if v.readout else []
+            out["r"] = [sid(line) for line in v.readout.split("\n")] if v.readout else []
             return out
 
         views = []
         for key, v in self.views.items():
             out = part(v, f"view {key!r}")
             if v.steps:
-                out["steps"] = [part(st, f"view {key!r} step {k + 1}") for k, st in enumerate(v.steps)]
+                out["s"] = [part(st, f"view {key!r} step {k + 1}") for k, st in enumerate(v.steps)]
             views.append(out)
         for k, key in self.select.items():
             if key not in key_ix:
@@ -448,28 +449,28 @@ def wire_to_json(data: dict) -> dict:
 
     def part(v):
         cells, texts, windows, arrows = [], [], [], []
-        fl = v.get("cells", [])
+        fl = v.get("c", [])
         for q in range(0, len(fl), 3):
             gi, k, ri = fl[q:q + 3]
             cells.append([grids[gi]["id"], *rc(gi, k), roles[ri]])
-        fl = v.get("texts", [])
+        fl = v.get("t", [])
         for q in range(0, len(fl), 3):
             gi, k, si = fl[q:q + 3]
             texts.append([grids[gi]["id"], *rc(gi, k), S[si]])
-        fl = v.get("windows", [])
+        fl = v.get("w", [])
         for q in range(0, len(fl), 6):
             gi, r, c, h, w, ri = fl[q:q + 6]
             windows.append([grids[gi]["id"], float(r), float(c), float(h), float(w), roles[ri]])
-        fl = v.get("arrows", [])
+        fl = v.get("a", [])
         for q in range(0, len(fl), 8):
             ga, ka, aa, gb, kb, ab, ri, si = fl[q:q + 8]
             ends = [[grids[gi]["id"], *rc(gi, k)] + ([ANCHORS[an]] if an else []) for gi, k, an in
                     ((ga, ka, aa), (gb, kb, ab))]
             arrows.append([*ends, roles[ri], S[si]])
         out = {"cells": cells, "texts": texts, "windows": windows, "arrows": arrows,
-               "readout": "\n".join(S[k] for k in v["readout"])}
-        if "steps" in v:
-            out["steps"] = [part(st) for st in v["steps"]]
+               "readout": "\n".join(S[k] for k in v.get("r", []))}
+        if "s" in v:
+            out["steps"] = [part(st) for st in v["s"]]
         return out
 
     select = {}

@@ -336,21 +336,21 @@ function render({ model, el: root }) {
     labelLayer.replaceChildren();
     const v = scene.views[vi];
     if (!v) { readout.textContent = ""; current = -1; currentStep = 0; updateCounter(); return; }
-    const nsteps = v.steps ? v.steps.length : 0;
+    const nsteps = v.s ? v.s.length : 0;
     step = Math.max(0, Math.min(nsteps, step | 0));
-    const parts = step > 0 ? [v, v.steps[step - 1]] : [v];
+    const parts = step > 0 ? [v, v.s[step - 1]] : [v];
     for (const part of parts) {
-      const cl = part.cells || [];
+      const cl = part.c || [];
       for (let q = 0; q < cl.length; q += 3) {
         styleCell(grids[cl[q]], cl[q + 1], roleName(cl[q + 2]));
         touched.push([cl[q], cl[q + 1]]);
       }
-      const tx = part.texts || [];
+      const tx = part.t || [];
       for (let q = 0; q < tx.length; q += 3) {
         writeText(grids[tx[q]], tx[q + 1], scene.strings[tx[q + 2]]);
         touched.push([tx[q], tx[q + 1]]);
       }
-      const wd = part.windows || [];
+      const wd = part.w || [];
       for (let q = 0; q < wd.length; q += 6) {
         const g = scene.grids[wd[q]];
         const s = scene.styles[roleName(wd[q + 5])];
@@ -358,7 +358,7 @@ function render({ model, el: root }) {
           height: wd[q + 3] * CELL, fill: "none", stroke: s.edge, "stroke-width": s.lw + 0.5,
           "stroke-dasharray": dashes(s.ls, s.lw), class: "cb-window" }, overlay);
       }
-      const ar = part.arrows || [];
+      const ar = part.a || [];
       for (let q = 0; q < ar.length; q += 8) {
         const [ga, ka, aa, gb, kb, ab, ri, li] = ar.slice(q, q + 8);
         let [xa, ya] = center(ga, ka, aa), [xb, yb] = center(gb, kb, ab);
@@ -382,7 +382,7 @@ function render({ model, el: root }) {
         }
       }
     }
-    const lines = parts[parts.length - 1].readout || [];
+    const lines = parts[parts.length - 1].r || [];
     readout.textContent = lines.map((si) => scene.strings[si]).join("\n");
     current = vi;
     currentStep = step;
@@ -442,7 +442,7 @@ function render({ model, el: root }) {
   // A view with steps (the dw explorer's (x, dout) pairs) is walked step by step, step 0 being
   // the view itself (all of them at once); otherwise ◀ ▶ walk the scene's order of views.
   let counter = null;
-  const stepsOf = (vi) => (vi >= 0 && scene.views[vi].steps ? scene.views[vi].steps.length : 0);
+  const stepsOf = (vi) => (vi >= 0 && scene.views[vi].s ? scene.views[vi].s.length : 0);
 
   function updateCounter() {
     if (!counter) return;
@@ -466,7 +466,7 @@ function render({ model, el: root }) {
   }
 
   function drawControls() {
-    const stepped = scene.views.some((v) => v.steps && v.steps.length);
+    const stepped = scene.views.some((v) => v.s && v.s.length);
     const sig = `${stepped}|${scene.order.length >= 2}|${scene.step_name}`;
     if (sig === controlsSig) return;
     controlsSig = sig;

@@ -85,8 +85,10 @@ class SceneExplorer(widgets.VBox):
         step when the view keeps that many steps."""
         if self._busy:
             return
-        keep = view if view is not None else self.widget.view
-        keep_step = step if step is not None else (self.widget.step if view is None else 0)
+        if view is not None:  # the first drawing (or an explicit view): its step, else the builder's
+            keep, keep_step = view, step
+        else:  # a structural change: keep what the learner looks at
+            keep, keep_step = self.widget.view, self.widget.step
         self.message = ""
         self.base_state = {}
         try:
@@ -104,7 +106,10 @@ class SceneExplorer(widgets.VBox):
             return
         if keep in scene.views:
             scene.view = keep
-            scene.step = keep_step if 0 <= keep_step <= len(scene.views[keep].steps) else 0
+            if keep_step is not None:  # clamped to the view's last step (fewer pairs after a change)
+                scene.step = max(0, min(int(keep_step), len(scene.views[keep].steps)))
+        elif scene.step > len(scene.views[scene.view].steps if scene.view in scene.views else []):
+            scene.step = 0
         # to_wire checks the scene as finish() does, so a bad scene never reaches the browser
         self.widget.show(scene, view=scene.view, step=scene.step)
         self.scene = scene
