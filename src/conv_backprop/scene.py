@@ -365,8 +365,14 @@ class Scene:
                 raise ValueError(f"{where}: cell ({r}, {c}) is outside grid {g!r} of shape {(R, C)}")
             return gi, int(r) * C + int(c)
 
-        def part(v, where):
-            # the common case inline (thousands of entries per scene); cell() explains a bad one
+        used = {ri for g in grids for ri in g["roles"]}
+
+        def part(v, key, step=0):
+            # the common case inline (thousands of entries per scene); cell() explains a bad one,
+            # with where() naming the view (built only then)
+            def where():
+                return f"view {key!r}" + (f" step {step}" if step else "")
+
             out = {}
             if v.cells:
                 flat = out["c"] = []
@@ -374,10 +380,11 @@ class Scene:
                 for g, r, c, role in v.cells:
                     gi, R, C = info.get(g) or (None, 0, 0)
                     if gi is None or not (0 <= r < R and 0 <= c < C):
-                        cell(g, r, c, where)
+                        cell(g, r, c, where())
                     ri = role_ix.get(role)
                     if ri is None:
                         _check_role(role, "view cell")
+                    used.add(ri)
                     add((gi, r * C + c, ri))
             if v.texts:
                 flat = out["t"] = []
@@ -385,15 +392,17 @@ class Scene:
                 for g, r, c, t in v.texts:
                     gi, R, C = info.get(g) or (None, 0, 0)
                     if gi is None or not (0 <= r < R and 0 <= c < C):
-                        cell(g, r, c, where)
+                        cell(g, r, c, where())
                     k = str_ix.get(t)
                     add((gi, r * C + c, sid(t) if k is None else k))
             if v.windows:
                 flat = out["w"] = []
                 for g, r, c, h, w, role in v.windows:
                     if g not in gix:
-                        raise ValueError(f"{where} window: no grid {g!r}")
-                    flat.extend((gix[g], r, c, h, w, rid(role, "window")))
+                        raise ValueError(f"{where()} window: no grid {g!r}")
+                    ri = rid(role, "window")
+                    used.add(ri)
+                    flat.extend((gix[g], r, c, h, w, ri))
             if v.arrows:
                 flat = out["a"] = []
                 for a, b, role, label in v.arrows:
@@ -401,16 +410,28 @@ class Scene:
                         anchor = e[3] if len(e) > 3 else "center"
                         if anchor not in ANCHORS:
                             raise ValueError(f"arrow endpoint {tuple(e)!r}: anchor must be one of {ANCHORS}; got {anchor!r}")
-                        flat.extend((*cell(*e[:3], f"{where} arrow"), ANCHORS.index(anchor)))
-                    flat.extend((rid(role, "arrow"), sid(label or "")))
-            out["r"] = [sid(line) for line in v.readout.split("\n")] if v.readout else []
+                        g, r, c = e[:3]
+                        gi, R, C = info.get(g) or (None, 0, 0)
+                        if gi is None or not (0 <= r < R and 0 <= c < C):
+                            cell(g, r, c, f"{where()} arrow")
+                        flat.extend((gi, r * C + c, ANCHORS.index(anchor)))
+                    ri = rid(role, "arrow")
+                    used.add(ri)
+                    flat.extend((ri, sid(label or "")))
+            if v.readout:
+                lines = out["r"] = []
+                for line in v.readout.split("\n"):
+                    k = str_ix.get(line)
+                    lines.append(sid(line) if k is None else k)
+            else:
+                out["r"] = []
             return out
 
         views = []
         for key, v in self.views.items():
-            out = part(v, f"view {key!r}")
+            out = part(v, key)
             if v.steps:
-                out["s"] = [part(st, f"view {key!r} step {k + 1}") for k, st in enumerate(v.steps)]
+                out["s"] = [part(st, key, k + 1) for k, st in enumerate(v.steps)]
             views.append(out)
         for k, key in self.select.items():
             if key not in key_ix:
@@ -421,7 +442,7 @@ class Scene:
             if sel is None:
                 sel = grids[gi]["select"] = [-1] * (shapes[gi][0] * shapes[gi][1])
             sel[at] = key_ix[key]
-        used = self.roles_drawn()
+        used = [role for k, role in enumerate(role_names) if k in used]
         table = role_table()
         return {
             "format": 2, "title": self.title, "note": self.note, "interval": int(self.interval),

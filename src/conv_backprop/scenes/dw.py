@@ -130,6 +130,12 @@ def dw_scene(x, w, stride, padding, dilation, dout, pair=None, interval=700):
     # the lines of a step's read-out recur across weights (the same x entry, dout entry, product
     # or running sum): kept as separate lines, the scene's string table sends each once
     fmt_ = functools.lru_cache(maxsize=None)(fmt)
+    cache = functools.lru_cache(maxsize=None)
+    head = [f"pair k={k} ({k + 1} of {npairs}):" for k in range(npairs)]
+    x_line = cache(lambda n, c, r, cc, xv: f"   xpad[{n},{c},{r},{cc}] = {fmt_(xv)}" + ("" if inside(r, cc) else " (padding)"))
+    g_line = cache(lambda n, f, i, j, gv: f"   meets dout[{n},{f},{i},{j}] = {fmt_(gv)}")
+    p_line = cache(lambda xv, gv: f"   product {fmt_(xv)}·{fmt_(gv)} = {fmt_(xv * gv)}")
+    s_line = cache(lambda before, prod: f"   sum so far: {fmt_(before)} + {fmt_(prod)} = {fmt_(before + prod)}")
     ext_h, ext_w = (Ho - 1) * s + 1, (Wo - 1) * s + 1  # the marked entries span dout's shape, s apart
     for f in range(F):
         for c in range(C):
@@ -152,7 +158,7 @@ def dw_scene(x, w, stride, padding, dilation, dout, pair=None, interval=700):
                         lines.append(f"   batch item {n}: {chunk} = {fmt_(sum(xv * gv for xv, gv in mine))}"
                                      + (f"   (+ {on_pad} pair{'s' if on_pad > 1 else ''} on padding zeros,"
                                         f" adding 0)" if on_pad else ""))
-                    ok = "✓" if np.isclose(value, ref) else "✗ MISMATCH"
+                    ok = "✓" if abs(value - ref) <= 1e-8 + 1e-5 * abs(ref) else "✗ MISMATCH"  # np.isclose
                     lines.append(f"   total (summed over the batch, not averaged) = {fmt_(value)};  "
                                  f"cb.conv2d_backward gives dw = {fmt_(ref)} {ok}")
                     steps, running = [], 0.0
@@ -160,11 +166,11 @@ def dw_scene(x, w, stride, padding, dilation, dout, pair=None, interval=700):
                         prod = xv * gv
                         before, running = running, running + prod
                         step_lines = [
-                            f"pair k={k} ({k + 1} of {npairs}):",
-                            f"   xpad[{n},{c},{r},{cc}] = {fmt_(xv)}" + ("" if inside(r, cc) else " (padding)"),
-                            f"   meets dout[{n},{f},{i},{j}] = {fmt_(gv)}",
-                            f"   product {fmt_(xv)}·{fmt_(gv)} = {fmt_(prod)}",
-                            f"   sum so far: {fmt_(before)} + {fmt_(prod)} = {fmt_(running)}",
+                            head[k],
+                            x_line(n, c, r, cc, xv),
+                            g_line(n, f, i, j, gv),
+                            p_line(xv, gv),
+                            s_line(before, prod),
                         ]
                         if k == npairs - 1:
                             step_lines.append(f"   all {npairs} pairs: {name} = {fmt_(running)};  "
