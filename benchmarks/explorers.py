@@ -3,14 +3,15 @@
 Usage: ``.venv/bin/python benchmarks/explorers.py [--repeat N] [--json FILE]`` (needs Chromium:
 Debian package ``chromium``).
 
-It writes a notebook holding an *echo* widget (a slider whose value the kernel copies into a
-label: the messaging floor, what any kernel round trip costs) and the seven explorers, opens it
-in JupyterLab on 127.0.0.1, runs it, and then, in the page, measures from an input event to the
-picture changing:
+It writes a notebook holding the seven explorers, each under an *echo* widget (a slider whose
+value the kernel copies into a label: the messaging floor, what any kernel round trip costs),
+opens it in JupyterLab on 127.0.0.1, runs it, and then, in the page, measures from an input
+event to the picture changing:
 
 * **structural**: a key press on an explorer's stride slider (the kernel rebuilds the scene and
-  sends it; the browser redraws the SVG), against the **echo** floor measured the same way in
-  the same run;
+  sends it; the browser updates the SVG), against the **echo** floor measured the same way,
+  interleaved with the explorer's moves (echo, explorer, echo, explorer, …), so that both see
+  the same load on a shared machine;
 * **selection**: the pointer entering a selectable cell (the browser shows that view; no kernel
   round trip).
 
@@ -52,11 +53,14 @@ EXPLORERS = [
     ("pooling", "pooling_explorer()"),
 ]
 
+# One echo widget above each explorer (so both are on screen together): a slider whose value
+# the kernel copies into a label.
 ECHO = """import ipywidgets as widgets
-echo_slider = widgets.IntSlider(value=1, min=0, max=100, description="stride s")
-echo_label = widgets.Label("1")
-echo_slider.observe(lambda change: setattr(echo_label, "value", str(change["new"])), names="value")
-widgets.VBox([echo_slider, echo_label])"""
+def echo():
+    slider = widgets.IntSlider(value=1, min=0, max=100, description="echo")
+    label = widgets.Label("1")
+    slider.observe(lambda change: setattr(label, "value", str(change["new"])), names="value")
+    return widgets.VBox([slider, label])"""
 
 # Installed once per page: the time of the last input event, and a promise that resolves with
 # (frame time − event time) once `el` changes.
@@ -89,7 +93,8 @@ def speed_reference() -> float:
 def _notebook(path: Path, explorers) -> None:
     cells = [nbformat.v4.new_code_cell(ECHO),
              nbformat.v4.new_code_cell("import conv_backprop.explorers as ex")]
-    cells += [nbformat.v4.new_code_cell(f"ex.{call}") for _, call in explorers]
+    for _, call in explorers:
+        cells += [nbformat.v4.new_code_cell("echo()"), nbformat.v4.new_code_cell(f"ex.{call}")]
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
@@ -115,18 +120,31 @@ def _timed(page, wire, watched, action):
     return ms, wire.total - before
 
 
-def _slider_moves(page, wire, output, watched, label, repeat):
-    """Press → then ← on the slider whose description contains ``label``, ``repeat`` times each."""
+def _slider_moves(page, wire, output, watched, label, repeat, floor=None):
+    """Press → then ← on the slider whose description contains ``label``, ``repeat`` times each.
+
+    With ``floor`` = (echo output, echo label element), each move is preceded by one move of the
+    echo slider, so the floor is measured under the same load as the explorer (the machine is
+    shared: a floor measured minutes earlier is no floor); returns the echo's times too."""
     handle = output.locator(".widget-slider", has_text=label).first.locator(".noUi-handle")
-    times, sizes = [], []
+    echo = floor[0].locator(".widget-slider", has_text="echo").first.locator(".noUi-handle") if floor else None
+    times, sizes, floor_times, floor_sizes = [], [], [], []
     for k in range(2 * repeat):
+        key = "ArrowRight" if k % 2 == 0 else "ArrowLeft"
+        if echo is not None:
+            echo.focus()
+            ms, size = _timed(page, wire, floor[1], lambda: page.keyboard.press(key))
+            if ms is not None:
+                floor_times.append(ms)
+                floor_sizes.append(size)
+            page.wait_for_timeout(200)
         handle.focus()
-        ms, size = _timed(page, wire, watched, lambda: page.keyboard.press("ArrowRight" if k % 2 == 0 else "ArrowLeft"))
+        ms, size = _timed(page, wire, watched, lambda: page.keyboard.press(key))
         if ms is not None:
             times.append(ms)
             sizes.append(size)
         page.wait_for_timeout(200)
-    return times, sizes
+    return (times, sizes, floor_times, floor_sizes) if floor else (times, sizes)
 
 
 def _selections(page, wire, output, repeat):
@@ -168,27 +186,30 @@ def run(repeat: int, explorers=EXPLORERS) -> dict:
         wire = Wire(page)
         labserver.open_notebook(page, base, token, "bench.ipynb", "bench")
         page.evaluate(INSTRUMENT)
-        outputs = page.locator(".jp-Cell .jp-OutputArea-output")
-        echo = outputs.nth(0)
-        echo_label = echo.locator("div.widget-label").element_handle()
-        floor_t, floor_b = _slider_moves(page, wire, echo, echo_label, "stride", repeat)
-        results["echo"] = {"latency": _summary(floor_t), "bytes": _summary(floor_b)}
-        print(f"echo floor: median {results['echo']['latency']['median']:.1f} ms", file=sys.stderr)
+        echoes = page.locator(".jp-Cell .jp-OutputArea-output").filter(
+            has=page.locator(".widget-slider", has_text="echo"))
+        all_floor_t, all_floor_b = [], []
         scenes = page.locator(".cb-scene")
         for k, (name, _) in enumerate(explorers):
             scene = scenes.nth(k)
             output = scene.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea-output')][1]")
             output.scroll_into_view_if_needed()
             figure = scene.locator(".cb-figure").element_handle()
-            s_t, s_b = _slider_moves(page, wire, output, figure, "stride", repeat)
+            echo = echoes.nth(k)
+            echo_label = echo.locator("div.widget-label").element_handle()
+            s_t, s_b, f_t, f_b = _slider_moves(page, wire, output, figure, "stride", repeat, floor=(echo, echo_label))
+            all_floor_t += f_t
+            all_floor_b += f_b
             sel_t, sel_b = _selections(page, wire, output, 2 * repeat)
             results["explorers"][name] = {
                 "structural": {"latency": _summary(s_t), "bytes": _summary(s_b)},
+                "echo": {"latency": _summary(f_t), "bytes": _summary(f_b)},
                 "selection": {"latency": _summary(sel_t), "bytes": _summary(sel_b)},
             }
             print(f"{name}: structural median {results['explorers'][name]['structural']['latency'].get('median', 0):.1f} ms, "
                   f"selection median {results['explorers'][name]['selection']['latency'].get('median', 0):.2f} ms",
                   file=sys.stderr)
+        results["echo"] = {"latency": _summary(all_floor_t), "bytes": _summary(all_floor_b)}
         browser.close()
     results["speed_reference_s"].append(speed_reference())
     return results
@@ -197,17 +218,17 @@ def run(repeat: int, explorers=EXPLORERS) -> dict:
 def markdown(results: dict) -> str:
     e = results["echo"]
     lines = [
-        "| Explorer | structural: median | structural: p95 | p95 − echo p95 | kB per structural update | "
-        "selection: median | selection: p95 | bytes per selection |",
-        "|---|---|---|---|---|---|---|---|",
-        f"| echo widget (the floor) | {e['latency']['median']:.1f} | {e['latency']['p95']:.1f} | 0 | "
+        "| Explorer | structural: median | structural: p95 | echo p95 (same moves) | p95 − echo p95 | "
+        "kB per structural update | selection: median | selection: p95 | bytes per selection |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| echo widget (the floor, all moves) | {e['latency']['median']:.1f} | {e['latency']['p95']:.1f} | | 0 | "
         f"{e['bytes']['median'] / 1e3:.1f} | | | |",
     ]
     for name, r in results["explorers"].items():
-        s, sel = r["structural"], r["selection"]
+        s, sel, fl = r["structural"], r["selection"], r.get("echo", e)
         lines.append(
-            f"| {name} | {s['latency']['median']:.1f} | {s['latency']['p95']:.1f} | "
-            f"{s['latency']['p95'] - e['latency']['p95']:+.1f} | {s['bytes']['median'] / 1e3:.1f} | "
+            f"| {name} | {s['latency']['median']:.1f} | {s['latency']['p95']:.1f} | {fl['latency']['p95']:.1f} | "
+            f"{s['latency']['p95'] - fl['latency']['p95']:+.1f} | {s['bytes']['median'] / 1e3:.1f} | "
             f"{sel['latency']['median']:.1f} | {sel['latency']['p95']:.1f} | {sel['bytes']['median']:.0f} |")
     ref = results["speed_reference_s"]
     lines.append("")

@@ -174,6 +174,39 @@ def test_clicking_a_cell_highlights_what_the_maths_says(lab, browser, notebook):
             expected[f"{g}:{r}:{c}"] = role
         assert shown == expected, f"{call}: clicking {key} highlighted other cells than the maths"
         assert root.locator(".cb-readout").inner_text().strip() == view.readout.strip()
+    # hovering across cells selects each in turn and never blinks: every change of the read-out
+    # comes from the pointer entering a cell (none from the kernel echoing an older selection),
+    # the read-out is never empty, and the last cell entered is the one shown
+    root.evaluate("""(root) => {
+        window.__cbLog = []; window.__cbHover = false;
+        root.addEventListener('mouseover', () => { window.__cbHover = true; setTimeout(() => { window.__cbHover = false; }, 0); }, true);
+        const ro = root.querySelector('.cb-readout');
+        new MutationObserver(() => window.__cbLog.push([window.__cbHover, ro.textContent]))
+            .observe(ro, {childList: true, characterData: true, subtree: true});
+    }""")
+    sweep = [k for k in scene.select][:: max(1, len(scene.select) // 12)][:12]
+    for key in sweep:
+        box = page.locator(f'.cb-scene rect.cb-cell[data-key="{key}"]').first.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=2)
+        page.wait_for_timeout(20)
+    page.wait_for_timeout(1500)  # time for any echo from the kernel
+    log = page.evaluate("() => window.__cbLog")
+    assert log and all(hover and text for hover, text in log), f"{call}: the selection blinked while hovering"
+    assert root.locator(".cb-readout").inner_text().strip() == scene.views[scene.select[sweep[-1]]].readout.strip()
+    # a view with steps (dw: its (x, dout) pairs): ▶ shows step 1 on top of the view
+    stepped = [k for k, v in scene.select.items() if scene.views[v].steps]
+    if stepped:
+        key = stepped[0]
+        view = scene.views[scene.select[key]]
+        page.locator(f'.cb-scene rect.cb-cell[data-key="{key}"]').first.click()
+        root.locator("button[title^='next']").click()
+        page.wait_for_timeout(100)
+        expected = dict(base)
+        for g, r, c, role in view.at(1).cells:
+            expected[f"{g}:{r}:{c}"] = role
+        assert dict(root.evaluate(_DOM_ROLES)) == expected, f"{call}: step 1 highlighted other cells"
+        assert root.locator(".cb-readout").inner_text().strip() == view.at(1).readout.strip()
+        assert root.locator(".cb-arrow").count() == len(view.at(1).arrows)
     # the keyboard moves the selection too
     grid = root.locator("g.cb-grid[tabindex='0']").first
     grid.focus()

@@ -155,7 +155,7 @@ def test_an_entry_point_builds_what_its_explorer_shows_first(build, settings):
     e = factory(**settings)
     assert e.message == "" and view == e.widget.view
     assert scene.to_json() == e.scene.to_json()
-    np.testing.assert_equal({**base, **scene.views[view].state}, e.state)
+    np.testing.assert_equal({**base, **scene.views[view].at(scene.step).state}, e.state)
     e.close()
 
 

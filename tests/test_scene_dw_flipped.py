@@ -33,17 +33,17 @@ def test_dw_pairs_and_sum(s, p, d):
     Ho, Wo = e.state["output_shape"]
     dout = e.dout_for(Ho, Wo)
     _, dw, _ = cb.conv2d_backward_naive(dout, e.x, e.w, s, p, d)
-    assert e.scene.order == [f"{f},{c},{a},{b}" for f in range(F) for c in range(C)
-                             for a in range(HH) for b in range(WW)]
-    for f, c, a, b in [(0, 0, 0, 0), (1, 1, 2, 1), (0, 1, 1, 0)]:
-        e.select(f"{f},{c},{a},{b}")
+    assert e.scene.order == [f"{f},{c},{u},{v}" for f in range(F) for c in range(C)
+                             for u in range(HH) for v in range(WW)]
+    for f, c, u, v in [(0, 0, 0, 0), (1, 1, 2, 1), (0, 1, 1, 0)]:
+        e.select(f"{f},{c},{u},{v}")
         st = e.state
-        assert st["weight"] == (f, c, a, b)
-        assert st["value"] == pytest.approx(dw[f, c, a, b])
-        assert st["reference"] == pytest.approx(dw[f, c, a, b])
-        # independent oracle: ∂out[n, f, i, j]/∂w[f, c, a, b] by perturbing the weight
+        assert st["weight"] == (f, c, u, v)
+        assert st["value"] == pytest.approx(dw[f, c, u, v])
+        assert st["reference"] == pytest.approx(dw[f, c, u, v])
+        # independent oracle: ∂out[n, f, i, j]/∂w[f, c, u, v] by perturbing the weight
         w2 = e.w.copy()
-        w2[f, c, a, b] += 1.0
+        w2[f, c, u, v] += 1.0
         slope = cb.conv2d_forward_naive(e.x, w2, b0, s, p, d) - cb.conv2d_forward_naive(e.x, e.w, b0, s, p, d)
         assert len(st["pairs"]) == N * Ho * Wo
         for n, i, j, r, cc, xv, gv in st["pairs"]:
@@ -54,7 +54,7 @@ def test_dw_pairs_and_sum(s, p, d):
         for m, (q, r) in enumerate(itertools.product(range(H), range(W))):
             onehot[m, c, q, r] = 1.0
         w1 = np.zeros_like(e.w)
-        w1[f, c, a, b] = 1.0
+        w1[f, c, u, v] = 1.0
         met = cb.conv2d_forward_naive(onehot, w1, b0, s, p, d)[:, f]
         brute = {(i, j, q + p, r + p) for (m, i, j) in zip(*np.nonzero(met)) for q, r in [divmod(m, W)]}
         inside = {(i, j, r, cc) for _, i, j, r, cc, *_ in st["pairs"] if p <= r < p + H and p <= cc < p + W}
@@ -67,7 +67,7 @@ def test_dw_pairs_and_sum(s, p, d):
     # the worked-example pair is the constructor's `pair`, in every weight view
     for k in (0, 5, N * Ho * Wo - 1):
         e = ex.dw_explorer(N=N, C=C, H=H, W=W, F=F, HH=HH, WW=WW, stride=s, padding=p, dilation=d,
-                           f=1, c=0, a=1, b=1, pair=k)
+                           f=1, c=0, u=1, v=1, pair=k)
         st = e.state
         assert st["pair"] == k and st["current"] == st["pairs"][k]
         n, i, j, r, cc, xv, gv = st["current"]
@@ -76,29 +76,66 @@ def test_dw_pairs_and_sum(s, p, d):
         assert f"pair k={k}" in e.view.readout
 
 
+@pytest.mark.parametrize("s,p,d", [(1, 0, 1), (2, 1, 1)])
+def test_dw_steps_through_the_pairs_one_at_a_time(s, p, d):
+    # ◀ ▶ and Play walk a weight's (x, dout) pairs: step k + 1 highlights pair k alone, its arrow
+    # carries the product, and the running sum adds the products up to dw (the naive loops')
+    e = ex.dw_explorer(stride=s, padding=p, dilation=d)
+    N, F = e.x.shape[0], e.w.shape[0]
+    Ho, Wo = e.state["output_shape"]
+    _, dw, _ = cb.conv2d_backward_naive(e.dout_for(Ho, Wo), e.x, e.w, s, p, d)
+    assert e.step == 0 and "pair" not in e.state  # step 0: all pairs at once
+    for f, c, u, v in [(0, 0, 0, 0), (1, 1, 2, 1)]:
+        key = f"{f},{c},{u},{v}"
+        e.select(key)
+        pairs = e.state["pairs"]
+        assert len(e.scene.views[key].steps) == len(pairs) == N * Ho * Wo
+        total = 0.0
+        for k, (n, i, j, r, cc, xv, gv) in enumerate(pairs):
+            e.select(key, step=k + 1)
+            st, view = e.state, e.view
+            total += xv * gv
+            assert st["pair"] == k and st["current"] == pairs[k] and st["running"] == pytest.approx(total)
+            assert cells_of(view, f"x{n}_{c}", "highlight") == {(r, cc)}
+            assert cells_of(view, f"g{n}_{f}", "highlight") == {(i, j)}
+            assert {g for g, *_ in view.cells if _[-1] == "highlight"} == {f"x{n}_{c}", f"g{n}_{f}", f"w{f}_{c}", f"dw{f}_{c}"}
+            (start, end, role, label), = view.arrows
+            assert start == (f"x{n}_{c}", r, cc) and end == (f"g{n}_{f}", i, j)
+            assert label == cb.drawing.format_number(xv * gv)
+            assert f"sum so far: " in view.readout and f"pair k={k} ({k + 1} of {len(pairs)})" in view.readout
+        assert total == pytest.approx(dw[f, c, u, v])
+        assert "✓" in view.readout and "MISMATCH" not in view.readout
+    with pytest.raises(KeyError, match="steps 0.."):
+        e.select("0,0,0,0", step=len(pairs) + 1)
+    # a structural change keeps the weight and the step (clamped to the pairs there are)
+    e.select("1,1,2,1", step=4)
+    e.set(stride=3)
+    assert e.state["weight"] == (1, 1, 2, 1) and e.step == min(4, len(e.state["pairs"]))
+
+
 def test_dw_every_selector_selects_its_weight():
     e = ex.dw_explorer(stride=2, padding=1)
     F, C, HH, WW = e.w.shape
     N = e.x.shape[0]
     Ho, Wo = e.state["output_shape"]
     s, p, d = 2, 1, 1
-    for f, c, a, b in itertools.product(range(F), range(C), range(HH), range(WW)):
-        key = f"{f},{c},{a},{b}"
-        assert e.scene.select[cell_key(f"w{f}_{c}", a, b)] == key
-        assert e.scene.select[cell_key(f"dw{f}_{c}", a, b)] == key
+    for f, c, u, v in itertools.product(range(F), range(C), range(HH), range(WW)):
+        key = f"{f},{c},{u},{v}"
+        assert e.scene.select[cell_key(f"w{f}_{c}", u, v)] == key
+        assert e.scene.select[cell_key(f"dw{f}_{c}", u, v)] == key
         e.select(key)
-        v = e.view
-        lattice = {(i * s + a * d, j * s + b * d) for i in range(Ho) for j in range(Wo)}
+        view = e.view
+        lattice = {(i * s + u * d, j * s + v * d) for i in range(Ho) for j in range(Wo)}
         for n in range(N):
-            assert cells_of(v, f"x{n}_{c}") == lattice
-            assert ((f"x{n}_{c}", a * d, b * d, (Ho - 1) * s + 1, (Wo - 1) * s + 1, "highlight") in v.windows)
-            assert (f"g{n}_{f}", 0, 0, Ho, Wo, "highlight") in v.windows
-        assert cells_of(v, f"w{f}_{c}", "highlight") == {(a, b)}
-        assert cells_of(v, f"dw{f}_{c}", "highlight") == {(a, b)}
-        touched = {g for g, *_ in v.cells}
+            assert cells_of(view, f"x{n}_{c}") == lattice
+            assert ((f"x{n}_{c}", u * d, v * d, (Ho - 1) * s + 1, (Wo - 1) * s + 1, "highlight") in view.windows)
+            assert (f"g{n}_{f}", 0, 0, Ho, Wo, "highlight") in view.windows
+        assert cells_of(view, f"w{f}_{c}", "highlight") == {(u, v)}
+        assert cells_of(view, f"dw{f}_{c}", "highlight") == {(u, v)}
+        touched = {g for g, *_ in view.cells}
         assert touched <= {f"x{n}_{c}" for n in range(N)} | {f"g{n}_{f}" for n in range(N)} | {f"w{f}_{c}", f"dw{f}_{c}"}
-        assert "✓" in v.readout and "MISMATCH" not in v.readout
-        assert "cb.conv2d_backward gives dw = " in v.readout
+        assert "✓" in view.readout and "MISMATCH" not in view.readout
+        assert "cb.conv2d_backward gives dw = " in view.readout
 
 
 def test_dw_grids_show_the_arrays():
@@ -117,7 +154,7 @@ def test_dw_grids_show_the_arrays():
 
 
 def test_dw_keeps_the_weight_across_a_structural_change():
-    e = ex.dw_explorer(f=1, c=0, a=2, b=1)
+    e = ex.dw_explorer(f=1, c=0, a=2, b=1)  # a, b: the former names of the taps u, v, still accepted
     assert set(e.controls) == {"stride", "padding", "dilation"}
     e.set(stride=2, padding=1)
     assert e.state["weight"] == (1, 0, 2, 1)
@@ -170,7 +207,7 @@ def test_flipped_kernel_every_cell(H, W, HH, WW, s, p, d):
         assert st["reference"] == pytest.approx(dx[c, q, r])
         assert len(st["terms"]) == HH * WW
         # the picture: the rotated kernel's taps on D, its window, the current cell, the kernel used
-        taps = {(q + a * d, r + b * d) for a in range(HH) for b in range(WW)}
+        taps = {(q + u * d, r + v * d) for u in range(HH) for v in range(WW)}
         assert cells_of(e.view, "D", "kernel") == taps
         assert ("D", q, r, Eh, Ew, "highlight") in e.view.windows
         assert (f"r{c}", 0, 0, HH, WW, "highlight") in e.view.windows
@@ -237,7 +274,7 @@ def test_bad_constructor_arguments_raise_a_named_error(factory, settings, error,
 
 
 def test_valid_edge_settings_are_accepted():
-    e = ex.dw_explorer(f=1, c=1, a=2, b=2, pair=17)
+    e = ex.dw_explorer(f=1, c=1, u=2, v=2, pair=17)
     assert e.state["weight"] == (1, 1, 2, 2) and e.message == ""
     assert e.state["pair"] == 17 and e.state["current"] == e.state["pairs"][17]
     assert ex.flipped_kernel_explorer(step=24).state["current"] == (4, 4)
@@ -284,4 +321,6 @@ def test_scene_json_stays_modest(factory, largest):
     e = factory()
     assert len(e.widget.scene.encode()) < 150_000
     e.set(**largest)
-    assert len(e.widget.scene.encode()) < 200_000
+    # dw's largest setting steps through 36 weights × 98 (x, dout) pairs: 3528 steps, about
+    # 110 bytes each in the compact encoding
+    assert len(e.widget.scene.encode()) < (450_000 if factory is ex.dw_explorer else 200_000)

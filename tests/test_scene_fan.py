@@ -49,19 +49,19 @@ def test_fan_in_dot_product(s, p, d):
         e.select(key)
         st = e.state
         assert st["index"] == (n, f, i, j)
-        mine = sum(xpad[n, c, i * s + a * d, j * s + b * d] * e.w[f, c, a, b]
-                   for c in range(3) for a in range(2) for b in range(3)) + e.b[f]
+        mine = sum(xpad[n, c, i * s + u * d, j * s + v * d] * e.w[f, c, u, v]
+                   for c in range(3) for u in range(2) for v in range(3)) + e.b[f]
         assert st["value"] == pytest.approx(out[n, f, i, j])
         assert st["value"] == pytest.approx(mine)
         assert st["reference"] == pytest.approx(out[n, f, i, j])
-        field = sorted((c, i * s + a * d, j * s + b * d) for c in range(3) for a in range(2) for b in range(3))
+        field = sorted((c, i * s + u * d, j * s + v * d) for c in range(3) for u in range(2) for v in range(3))
         assert sorted(st["field"]) == field
         assert "✓" in e.view.readout
         # the picture: every cell of the field, in example n's grids, shows x over the weight it meets
         shown = {(g, r, c): t for g, r, c, t in e.view.texts}
-        expected = {(f"x{n}_{c}", i * s + a * d, j * s + b * d):
-                    f"{format_number(xpad[n, c, i * s + a * d, j * s + b * d])}\n×{format_number(e.w[f, c, a, b])}"
-                    for c in range(3) for a in range(2) for b in range(3)}
+        expected = {(f"x{n}_{c}", i * s + u * d, j * s + v * d):
+                    f"{format_number(xpad[n, c, i * s + u * d, j * s + v * d])}\n×{format_number(e.w[f, c, u, v])}"
+                    for c in range(3) for u in range(2) for v in range(3)}
         assert shown == expected
         windows = {(g, r0, c0, h, w) for g, r0, c0, h, w, _ in e.view.windows}
         extent = (d * (2 - 1) + 1, d * (3 - 1) + 1)
@@ -124,16 +124,16 @@ def test_fan_out_set_matches_brute_force(s, pad, d):
         assert set(st["reached"]) == reached
         assert st["value"] == pytest.approx(dx[0, c, p, q])
         assert st["reference"] == pytest.approx(dx[0, c, p, q])
-        for f, i, j, a, b, g, wv in st["terms"]:
-            assert i * s + a * d == p + pad and j * s + b * d == q + pad
-            assert wv == e.w[f, c, a, b] and g == dout[0, f, i, j]
+        for f, i, j, u, v, g, wv in st["terms"]:
+            assert i * s + u * d == p + pad and j * s + v * d == q + pad
+            assert wv == e.w[f, c, u, v] and g == dout[0, f, i, j]
         # the picture: an arrow from the pixel to each output reached, the weight at its head
         assert sorted(e.view.arrows) == sorted(((f"x{c}", p, q), (f"o{f}", i, j), "highlight", "")
                                                for f, i, j in reached)
         assert {(g, r, cc): t for g, r, cc, t in e.view.texts} == {
             (f"g{f}", i, j): f"{format_number(g)}\n×{format_number(wv)}" for f, i, j, _, _, g, wv in st["terms"]}
         taps = {(g, r, cc) for g, r, cc, role in e.view.cells if g.startswith("w")}
-        assert taps == {(f"w{f}_{c}", a, b) for f, _, _, a, b, _, _ in st["terms"]}
+        assert taps == {(f"w{f}_{c}", u, v) for f, _, _, u, v, _, _ in st["terms"]}
         # hatched "no tap reaches it" exactly where brute force finds no output
         assert (roles[f"x{c}"][p][q] == "unused") == (not reached) == (roles[f"dx{c}"][p][q] == "unused")
         if not reached:
@@ -310,8 +310,8 @@ def test_in_a_browser_every_cell_text_fits_and_a_click_selects(factory, settings
             page.set_content(html)
             page.wait_for_function("window.ready === true")
             too_wide = page.evaluate("""() => [...document.querySelectorAll('.cb-text')]
-                .filter((t) => t.textContent && t.getBBox().width > t.parentNode.querySelector(
-                    `rect[data-key]`).getBBox().width)
+                .filter((t) => t.textContent && t.getBBox().width > document.querySelector(
+                    `rect.cb-cell[data-key="${t.dataset.key}"]`).getBBox().width)
                 .map((t) => t.textContent)""")
             arrows = page.evaluate("() => document.querySelectorAll('.cb-arrow').length")
             g, r, c, key = click

@@ -97,7 +97,7 @@ def test_im2col_every_selector_shows_what_the_column_copies(C, H, W, HH, WW, s, 
     for g in blocks:
         for local, label in enumerate(g.col_labels):
             where[int(label)] = (g.id, local)
-        assert g.row_labels == [f"{c},{a},{b}" for c in range(C) for a in range(HH) for b in range(WW)]
+        assert g.row_labels == [f"{c},{u},{v}" for c in range(C) for u in range(HH) for v in range(WW)]
     assert sorted(where) == list(range(ncol))
     Wo = cb.conv_output_size((H, W), (HH, WW), s, p)[1]
     for k in range(ncol):
@@ -119,7 +119,9 @@ def test_im2col_every_selector_shows_what_the_column_copies(C, H, W, HH, WW, s, 
             assert grid.texts[row][local] == format_number(cols[row, k])
         assert (blk, 0.0, float(local), float(nrow), 1.0, "highlight") in [
             (g, float(r), float(c), float(h), float(w), role) for g, r, c, h, w, role in v.windows]
-        assert not v.arrows  # no arrow across the numbers: the outlines link patch and column
+        # one arrow from the patch (channel 0, middle of its right edge) to the top of its column
+        assert v.arrows == [(("x0", i * s + (HH - 1) // 2, j * s + WW - 1, "right"), (blk, 0, local, "top"),
+                             "highlight", "")]
     assert set(sc.select.values()) == set(sc.views)
 
 

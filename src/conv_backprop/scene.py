@@ -17,7 +17,16 @@ A scene holds
   for tests and for Python code;
 * **select**: which cell selects which view (``"grid:r:c" → view key``), so a click, a hover or
   an arrow key picks a view in the browser without asking the kernel;
-* **order**: the views in stepping order (the ◀ ▶ buttons and Play walk through it).
+* **order**: the views in stepping order (the ◀ ▶ buttons and Play walk through it);
+* **steps** (optional, per view): a view may carry numbered steps, each a small overlay on top
+  of it (the dw explorer's (x, dout) pairs, one at a time). While such a view is shown, ◀ ▶ and
+  Play walk its steps, step 0 being the view itself.
+
+Two encodings: :meth:`Scene.to_json` is the readable one (tests, Python code);
+:meth:`Scene.to_wire` is what the browser widget receives: the same content, compact (one
+string table for every cell text and read-out line, roles as indices, a cell as one index
+``r * width + c``, views as flat index lists), so that a structural change costs little to
+encode, send, parse and apply. :func:`wire_to_json` turns it back into :meth:`to_json`'s form.
 
 Used by every explorer (notebooks 01–07) and by ``conv_backprop.figures``.
 """
@@ -28,7 +37,10 @@ from dataclasses import dataclass, field
 
 from .drawing import ROLE_MEANINGS, ROLE_STYLES
 
-__all__ = ["Scene", "SceneGrid", "View", "InvalidSetting", "cell_key", "role_table"]
+__all__ = ["Scene", "SceneGrid", "View", "InvalidSetting", "cell_key", "role_table", "wire_to_json"]
+
+# Where an arrow starts or ends on its cell (an optional fourth entry of an endpoint).
+ANCHORS = ("center", "top", "right", "bottom", "left")
 
 
 class InvalidSetting(ValueError):
@@ -113,10 +125,16 @@ class View:
     cells   : [(grid, r, c, role)]: cells drawn in another role (a kernel tap, the selection).
     texts   : [(grid, r, c, text)]: cells that show another text.
     windows : [(grid, r0, c0, height, width, role)]: thick outlines (a window, a patch).
-    arrows  : [((grid, r, c), (grid, r, c), role, label)]: from cell to cell, label optional.
+    arrows  : [((grid, r, c), (grid, r, c), role, label)]: from cell to cell, label optional. An
+        endpoint may name where on its cell the arrow starts or ends: ``(grid, r, c, anchor)``
+        with anchor one of ``"center"`` (the default), ``"top"``, ``"right"``, ``"bottom"``,
+        ``"left"`` (the middle of that edge).
     readout : the text equivalent of the picture (formula, dot product, terms), one line per
         line; the browser puts it in a live region that screen readers announce.
     state   : the numbers behind the picture (JSON-able), for tests and Python code.
+    steps   : optional numbered steps: each a :class:`View` drawn on top of this one (its cells,
+        texts, windows and arrows added; its read-out replacing this one's; its state merged).
+        Step 0 is this view itself; :meth:`at` gives step k as one view.
     """
 
     cells: list = field(default_factory=list)
@@ -125,18 +143,42 @@ class View:
     arrows: list = field(default_factory=list)
     readout: str = ""
     state: dict = field(default_factory=dict)
+    steps: list = field(default_factory=list)
+
+    def at(self, step: int = 0) -> "View":
+        """Step ``step`` as one view (step 0: this view; step k: this view with steps[k - 1] on top)."""
+        step = int(step)
+        if step == 0:
+            return self
+        if not 1 <= step <= len(self.steps):
+            raise KeyError(f"step must be in 0..{len(self.steps)}; got {step}")
+        top = self.steps[step - 1]
+        return View(cells=list(self.cells) + list(top.cells), texts=list(self.texts) + list(top.texts),
+                    windows=list(self.windows) + list(top.windows), arrows=list(self.arrows) + list(top.arrows),
+                    readout=top.readout, state={**self.state, **top.state})
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "cells": [[g, int(r), int(c), _check_role(role, "view cell")] for g, r, c, role in self.cells],
             "texts": [[g, int(r), int(c), str(t)] for g, r, c, t in self.texts],
             "windows": [[g, float(r), float(c), float(h), float(w), _check_role(role, "window")]
                         for g, r, c, h, w, role in self.windows],
-            "arrows": [[[a[0], int(a[1]), int(a[2])], [b[0], int(b[1]), int(b[2])],
-                        _check_role(role, "arrow"), str(label or "")]
+            "arrows": [[_endpoint(a), _endpoint(b), _check_role(role, "arrow"), str(label or "")]
                        for a, b, role, label in self.arrows],
             "readout": self.readout,
         }
+        if self.steps:
+            out["steps"] = [st.to_json() for st in self.steps]
+        return out
+
+
+def _endpoint(e) -> list:
+    """An arrow's endpoint as JSON: [grid, r, c] or [grid, r, c, anchor]."""
+    g, r, c, *rest = e
+    anchor = rest[0] if rest else "center"
+    if anchor not in ANCHORS:
+        raise ValueError(f"arrow endpoint {tuple(e)!r}: anchor must be one of {ANCHORS}; got {anchor!r}")
+    return [g, int(r), int(c)] + ([anchor] if anchor != "center" else [])
 
 
 @dataclass
@@ -159,6 +201,8 @@ class Scene:
     legend: list = field(default_factory=list)
     legend_labels: dict = field(default_factory=dict)
     interval: int = 700  # milliseconds per Play step
+    step: int = 0  # the step of ``view`` shown first (views with ``steps`` only)
+    step_name: str = "step"  # what one step is, for the step counter ("pair 3 / 18")
 
     def grid(self, *args, **kwargs) -> SceneGrid:
         """Add a :class:`SceneGrid` (same arguments) and return it."""
@@ -182,29 +226,35 @@ class Scene:
         """Every role that appears in a grid, a view, a window or an arrow, in table order."""
         used = {role for g in self.grids for row in g.roles for role in row}
         for v in self.views.values():
-            used |= {cell[3] for cell in v.cells}
-            used |= {w[5] for w in v.windows}
-            used |= {a[2] for a in v.arrows}
+            for part in [v, *v.steps]:
+                used |= {cell[3] for cell in part.cells}
+                used |= {w[5] for w in part.windows}
+                used |= {a[2] for a in part.arrows}
         return [role for role in ROLE_STYLES if role in used]
 
     def finish(self) -> "Scene":
         """Check references, fill the legend and the first view; returns ``self``."""
         ids = {g.id: g for g in self.grids}
         for key, v in self.views.items():
-            for g, r, c, *_ in list(v.cells) + list(v.texts):
-                self._check_cell(ids, g, r, c, f"view {key!r}")
-            for a, b, *_ in v.arrows:
-                self._check_cell(ids, *a, f"view {key!r} arrow")
-                self._check_cell(ids, *b, f"view {key!r} arrow")
+            for part in [v, *v.steps]:
+                for g, r, c, *_ in list(part.cells) + list(part.texts):
+                    self._check_cell(ids, g, r, c, f"view {key!r}")
+                for a, b, *_ in part.arrows:
+                    self._check_cell(ids, *a[:3], f"view {key!r} arrow")
+                    self._check_cell(ids, *b[:3], f"view {key!r} arrow")
         for k, key in self.select.items():
             if key not in self.views:
                 raise ValueError(f"select[{k!r}] names the view {key!r}, which the scene does not have")
+        self._complete()
+        return self
+
+    def _complete(self) -> None:
+        """The first view and the legend, when left empty."""
         if not self.view:
             self.view = self.order[0] if self.order else next(iter(self.views), "")
         if not self.legend:
             self.legend = [(role, self.legend_labels.get(role, ROLE_MEANINGS.get(role, role)))
                            for role in self.roles_drawn()]
-        return self
 
     @staticmethod
     def _check_cell(ids, g, r, c, where):
@@ -228,4 +278,241 @@ class Scene:
             "legend": [[role, text] for role, text in self.legend],
             "roles": role_table(),
             "interval": int(self.interval),
+            "step": int(self.step),
+            "step_name": self.step_name,
         }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Scene":
+        """The scene of :meth:`to_json`'s (or :func:`wire_to_json`'s) dict (states are not in it)."""
+        def view(v):
+            def end(e):
+                return tuple(e)
+            return View(cells=[tuple(c) for c in v.get("cells", [])], texts=[tuple(t) for t in v.get("texts", [])],
+                        windows=[tuple(w) for w in v.get("windows", [])],
+                        arrows=[(end(a), end(b), role, label) for a, b, role, label in v.get("arrows", [])],
+                        readout=v.get("readout", ""), steps=[view(st) for st in v.get("steps", [])])
+
+        sc = cls(title=data.get("title", ""), note=data.get("note", ""), interval=data.get("interval", 700),
+                 view=data.get("view", ""), legend=[tuple(x) for x in data.get("legend", [])],
+                 step=data.get("step", 0), step_name=data.get("step_name", "step"))
+        for g in data.get("grids", []):
+            sc.grid(g["id"], g["title"], tuple(g["shape"]), origin=tuple(g["origin"]), roles=g["roles"],
+                    texts=g["texts"], row_labels=g["row_labels"], col_labels=g["col_labels"],
+                    label=g.get("label", ""), faces=g.get("faces"))
+        sc.views = {k: view(v) for k, v in data.get("views", {}).items()}
+        sc.select = dict(data.get("select", {}))
+        sc.order = list(data.get("order", []))
+        return sc
+
+    def to_wire(self) -> dict:
+        """The scene as the browser widget receives it: :meth:`to_json`'s content, compact.
+
+        ``strings`` holds every cell text, label and read-out line once; a grid's ``roles``,
+        ``texts`` and ``select`` are flat lists (cell (r, c) at index ``r * width + c``) of
+        indices into ``roles`` (the role names), ``strings`` and ``keys`` (the view keys, -1 for
+        a cell that selects nothing); a view's ``cells`` and ``texts`` are flat triples
+        (grid, cell, role or string) under ``c`` and ``t``, ``w`` the windows (flat sextuples),
+        ``a`` the arrows (flat octuples: grid, cell, anchor, grid, cell, anchor, role, label),
+        ``r`` the read-out (the indices of its lines) and ``s`` the steps (each in the same
+        form); an empty list is left out. It checks what :meth:`finish` checks, in the same pass.
+        """
+        self._complete()
+        role_names = list(ROLE_STYLES)
+        role_ix = {r: k for k, r in enumerate(role_names)}
+        strings, str_ix = [], {}
+
+        def sid(t):
+            k = str_ix.get(t)
+            if k is None:
+                t = str(t)
+                k = str_ix.get(t)
+                if k is None:
+                    k = str_ix[t] = len(strings)
+                    strings.append(t)
+            return k
+
+        def rid(role, where):
+            k = role_ix.get(role)
+            if k is None:
+                _check_role(role, where)
+            return k
+
+        keys = list(self.views)
+        key_ix = {k: i for i, k in enumerate(keys)}
+        gix, shapes = {}, []
+        grids = []
+        for gi, g in enumerate(self.grids):
+            gix[g.id] = gi
+            R, C = g.shape
+            shapes.append((R, C))
+            out = {"id": g.id, "title": g.title, "label": g.label or g.title, "shape": [R, C],
+                   "origin": [float(v) for v in g.origin],
+                   "rows": [str(v) for v in g.row_labels], "cols": [str(v) for v in g.col_labels],
+                   "roles": [role_ix[r] for row in g.roles for r in row],
+                   "texts": [sid(t) for row in g.texts for t in row]}
+            if g.faces is not None:
+                out["faces"] = [f or "" for row in g.faces for f in row]
+            grids.append(out)
+
+        info = {g.id: (gi, R, C) for gi, (g, (R, C)) in enumerate(zip(self.grids, shapes))}
+
+        def cell(g, r, c, where):
+            if g not in info:
+                raise ValueError(f"{where}: no grid {g!r}")
+            gi, R, C = info[g]
+            if not (0 <= r < R and 0 <= c < C):
+                raise ValueError(f"{where}: cell ({r}, {c}) is outside grid {g!r} of shape {(R, C)}")
+            return gi, int(r) * C + int(c)
+
+        used = {ri for g in grids for ri in g["roles"]}
+
+        def part(v, key, step=0):
+            # the common case inline (thousands of entries per scene); cell() explains a bad one,
+            # with where() naming the view (built only then)
+            def where():
+                return f"view {key!r}" + (f" step {step}" if step else "")
+
+            out = {}
+            if v.cells:
+                flat = out["c"] = []
+                add = flat.extend
+                for g, r, c, role in v.cells:
+                    gi, R, C = info.get(g) or (None, 0, 0)
+                    if gi is None or not (0 <= r < R and 0 <= c < C):
+                        cell(g, r, c, where())
+                    ri = role_ix.get(role)
+                    if ri is None:
+                        _check_role(role, "view cell")
+                    used.add(ri)
+                    add((gi, r * C + c, ri))
+            if v.texts:
+                flat = out["t"] = []
+                add = flat.extend
+                for g, r, c, t in v.texts:
+                    gi, R, C = info.get(g) or (None, 0, 0)
+                    if gi is None or not (0 <= r < R and 0 <= c < C):
+                        cell(g, r, c, where())
+                    k = str_ix.get(t)
+                    add((gi, r * C + c, sid(t) if k is None else k))
+            if v.windows:
+                flat = out["w"] = []
+                for g, r, c, h, w, role in v.windows:
+                    if g not in gix:
+                        raise ValueError(f"{where()} window: no grid {g!r}")
+                    ri = rid(role, "window")
+                    used.add(ri)
+                    flat.extend((gix[g], r, c, h, w, ri))
+            if v.arrows:
+                flat = out["a"] = []
+                for a, b, role, label in v.arrows:
+                    for e in (a, b):
+                        anchor = e[3] if len(e) > 3 else "center"
+                        if anchor not in ANCHORS:
+                            raise ValueError(f"arrow endpoint {tuple(e)!r}: anchor must be one of {ANCHORS}; got {anchor!r}")
+                        g, r, c = e[:3]
+                        gi, R, C = info.get(g) or (None, 0, 0)
+                        if gi is None or not (0 <= r < R and 0 <= c < C):
+                            cell(g, r, c, f"{where()} arrow")
+                        flat.extend((gi, r * C + c, ANCHORS.index(anchor)))
+                    ri = rid(role, "arrow")
+                    used.add(ri)
+                    flat.extend((ri, sid(label or "")))
+            if v.readout:
+                lines = out["r"] = []
+                for line in v.readout.split("\n"):
+                    k = str_ix.get(line)
+                    lines.append(sid(line) if k is None else k)
+            else:
+                out["r"] = []
+            return out
+
+        views = []
+        for key, v in self.views.items():
+            out = part(v, key)
+            if v.steps:
+                out["s"] = [part(st, key, k + 1) for k, st in enumerate(v.steps)]
+            views.append(out)
+        for k, key in self.select.items():
+            if key not in key_ix:
+                raise ValueError(f"select[{k!r}] names the view {key!r}, which the scene does not have")
+            g, r, c = k.rsplit(":", 2)
+            gi, at = cell(g, int(r), int(c), f"select[{k!r}]")
+            sel = grids[gi].get("select")
+            if sel is None:
+                sel = grids[gi]["select"] = [-1] * (shapes[gi][0] * shapes[gi][1])
+            sel[at] = key_ix[key]
+        used = [role for k, role in enumerate(role_names) if k in used]
+        table = role_table()
+        return {
+            "format": 2, "title": self.title, "note": self.note, "interval": int(self.interval),
+            "roles": role_names, "styles": {r: table[r] for r in used}, "strings": strings,
+            "grids": grids, "keys": keys, "views": views,
+            "order": [key_ix[k] for k in self.order], "view": key_ix.get(self.view, 0) if keys else -1,
+            "step": int(self.step), "step_name": self.step_name,
+            "legend": [[role, text] for role, text in self.legend],
+        }
+
+
+def wire_to_json(data: dict) -> dict:
+    """:meth:`Scene.to_wire`'s compact form back in :meth:`Scene.to_json`'s form (what the
+    browser received, readable: for tests and Python code)."""
+    if not data:
+        return {}
+    if data.get("format") != 2:
+        return data  # already the readable form
+    S, roles, keys = data["strings"], data["roles"], data["keys"]
+    grids = data["grids"]
+    shapes = [g["shape"] for g in grids]
+
+    def rc(gi, k):
+        return divmod(k, shapes[gi][1])
+
+    def part(v):
+        cells, texts, windows, arrows = [], [], [], []
+        fl = v.get("c", [])
+        for q in range(0, len(fl), 3):
+            gi, k, ri = fl[q:q + 3]
+            cells.append([grids[gi]["id"], *rc(gi, k), roles[ri]])
+        fl = v.get("t", [])
+        for q in range(0, len(fl), 3):
+            gi, k, si = fl[q:q + 3]
+            texts.append([grids[gi]["id"], *rc(gi, k), S[si]])
+        fl = v.get("w", [])
+        for q in range(0, len(fl), 6):
+            gi, r, c, h, w, ri = fl[q:q + 6]
+            windows.append([grids[gi]["id"], float(r), float(c), float(h), float(w), roles[ri]])
+        fl = v.get("a", [])
+        for q in range(0, len(fl), 8):
+            ga, ka, aa, gb, kb, ab, ri, si = fl[q:q + 8]
+            ends = [[grids[gi]["id"], *rc(gi, k)] + ([ANCHORS[an]] if an else []) for gi, k, an in
+                    ((ga, ka, aa), (gb, kb, ab))]
+            arrows.append([*ends, roles[ri], S[si]])
+        out = {"cells": cells, "texts": texts, "windows": windows, "arrows": arrows,
+               "readout": "\n".join(S[k] for k in v.get("r", []))}
+        if "s" in v:
+            out["steps"] = [part(st) for st in v["s"]]
+        return out
+
+    select = {}
+    out_grids = []
+    for gi, g in enumerate(grids):
+        R, C = g["shape"]
+        for k, vi in enumerate(g.get("select", [])):
+            if vi >= 0:
+                select[cell_key(g["id"], *divmod(k, C))] = keys[vi]
+        grid = {"id": g["id"], "title": g["title"], "shape": [R, C], "origin": g["origin"],
+                "roles": [[roles[ri] for ri in g["roles"][r * C:(r + 1) * C]] for r in range(R)],
+                "texts": [[S[si] for si in g["texts"][r * C:(r + 1) * C]] for r in range(R)],
+                "row_labels": g["rows"], "col_labels": g["cols"], "label": g["label"]}
+        if "faces" in g:
+            grid["faces"] = [[f or None for f in g["faces"][r * C:(r + 1) * C]] for r in range(R)]
+        out_grids.append(grid)
+    return {
+        "title": data["title"], "grids": out_grids,
+        "views": {k: part(v) for k, v in zip(keys, data["views"])},
+        "select": select, "order": [keys[i] for i in data["order"]],
+        "view": keys[data["view"]] if keys else "", "note": data["note"],
+        "legend": data["legend"], "roles": role_table(), "interval": data["interval"],
+        "step": data["step"], "step_name": data["step_name"],
+    }

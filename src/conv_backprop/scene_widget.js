@@ -1,10 +1,17 @@
 // The course's scene renderer: draws a scene (conv_backprop/scene.py) as SVG and handles
 // selection in the browser. Python sends a new `scene` when a structural setting changes; a
-// click, a hover, an arrow key or a Play step only changes `view`, here, with no round trip
-// to the kernel (so it also works on the static site and in the slides).
+// click, a hover, an arrow key, ◀ ▶ or a Play step only changes `view` and `step`, here, with
+// no round trip to the kernel (so it also works on the static site and in the slides).
+//
+// The scene arrives in its compact form (Scene.to_wire: one string table, flat index lists).
+// A new scene updates the SVG in place: a grid whose place, shape and labels are unchanged
+// keeps its nodes and only the cells whose role, colour or text changed are touched; only new
+// or reshaped grids are built, from one piece of markup each.
 
 const SVGNS = "http://www.w3.org/2000/svg";
 const CELL = 34; // px per cell
+// where an arrow starts or ends on its cell, in cells from the centre: centre, top, right, bottom, left
+const ANCHOR = [[0, 0], [0, -0.5], [0.5, 0], [0, 0.5], [-0.5, 0]];
 
 function el(tag, attrs = {}, parent = null) {
   const node = document.createElementNS(SVGNS, tag);
@@ -13,13 +20,15 @@ function el(tag, attrs = {}, parent = null) {
   return node;
 }
 
+const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]);
+
 // A cell text with "\n" is drawn as stacked lines (e.g. a value over the weight it meets), a
-// little smaller so two lines fit in one cell; a one-line text is set as before.
+// little smaller so two lines fit in one cell; a one-line text is set as is.
 function setText(node, s) {
   const lines = String(s ?? "").split("\n");
-  node.replaceChildren();
   node.classList.toggle("cb-text-lines", lines.length > 1);
   if (lines.length < 2) { node.textContent = lines[0]; return; }
+  node.replaceChildren();
   const x = node.getAttribute("x");
   lines.forEach((line, k) => {
     const t = el("tspan", { x, dy: k === 0 ? `${-0.55 * (lines.length - 1)}em` : "1.1em" }, node);
@@ -27,15 +36,12 @@ function setText(node, s) {
   });
 }
 
-const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]);
-
-// The markup of a cell text; "\n" stacks lines, a little smaller (see setText).
-function textMarkup(x, y, s) {
+function textMarkup(x, y, s, key) {
   const lines = String(s ?? "").split("\n");
-  if (lines.length < 2) return `<text x="${x}" y="${y}" class="cb-text">${esc(lines[0])}</text>`;
+  if (lines.length < 2) return `<text x="${x}" y="${y}" class="cb-text" data-key="${key}">${esc(lines[0])}</text>`;
   const spans = lines.map((line, k) =>
     `<tspan x="${x}" dy="${k === 0 ? -0.55 * (lines.length - 1) + "em" : "1.1em"}">${esc(line)}</tspan>`).join("");
-  return `<text x="${x}" y="${y}" class="cb-text cb-text-lines">${spans}</text>`;
+  return `<text x="${x}" y="${y}" class="cb-text cb-text-lines" data-key="${key}">${spans}</text>`;
 }
 
 function dashes(ls, lw) {
@@ -49,6 +55,16 @@ function hatchPattern(defs, role, style) {
   el("path", { d: "M-2,2 l4,-4 M0,8 l8,-8 M6,10 l4,-4", ...stroke }, p);
   if (style.hatch === "xx") el("path", { d: "M-2,6 l4,4 M0,0 l8,8 M6,-2 l4,4", ...stroke }, p);
   return `url(#${id})`;
+}
+
+// The compact scene (Scene.to_wire) with its lookups added.
+function decode(text) {
+  if (!text) return null;
+  const s = JSON.parse(text);
+  if (s.format !== 2 || !s.grids) return null;
+  s.keyIndex = new Map(s.keys.map((k, i) => [k, i]));
+  s.gridIndex = new Map(s.grids.map((g, i) => [g.id, i]));
+  return s;
 }
 
 function render({ model, el: root }) {
@@ -67,58 +83,199 @@ function render({ model, el: root }) {
   note.className = "cb-note";
   root.append(figure, legend, controls, note, readout);
 
-  let scene = null;
-  let cells = {}; // "grid:r:c" -> {rect, hatch, text, role, label}
-  let overlay = null;
+  // The picture: cells (rects and hatches), then the overlay (windows, arrows), then the cell
+  // texts, then the arrows' labels, so no outline or arrow ever covers a number.
+  const svg = el("svg", { role: "img" });
+  const defs = el("defs", {}, svg);
+  const cellLayer = el("g", { class: "cb-grids" }, svg);
+  const overlay = el("g", { class: "cb-overlay" }, svg);
+  const textLayer = el("g", { class: "cb-texts" }, svg);
+  const labelLayer = el("g", { class: "cb-overlay" }, svg);
+
+  let scene = null; // the decoded scene
+  let sceneText = null; // the `scene` trait it was decoded from
+  let grids = []; // per grid: { id, sig, group, tgroup, cells: [{rect, hatch, text, x, y, key}], role, text, face, sel }
+  let stylesSig = "", legendSig = "", controlsSig = "";
   let hatchFill = {};
   let timer = null;
   let cursor = {}; // grid id -> [r, c] for keyboard moves
+  let current = -1, currentStep = 0;
+  let touched = []; // [gi, k] of cells the shown view changed
 
-  // A cell's hatch layer and text node are made only when needed: most cells have no hatch,
-  // and fewer nodes make a structural redraw faster.
-  function hatchOf(c) {
-    if (!c.hatch) {
-      c.hatch = el("rect", { x: c.x, y: c.y, width: CELL, height: CELL, class: "cb-hatch" });
-      c.rect.after(c.hatch);
-    }
-    return c.hatch;
-  }
+  const roleName = (ri) => scene.roles[ri];
 
-  function textOf(c) {
-    if (!c.text) {
-      c.text = el("text", { x: c.x + CELL / 2, y: c.y + CELL / 2, class: "cb-text" });
-      (c.hatch || c.rect).after(c.text);
-    }
-    return c.text;
-  }
-
-  function styleCell(c, role) {
-    const s = scene.roles[role];
-    c.rect.setAttribute("fill", role === c.role && c.face ? c.face : s.face);
+  function styleCell(G, k, role) {
+    const c = G.cells[k];
+    const s = scene.styles[role];
+    const face = role === G.role[k] && G.face && G.face[k] ? G.face[k] : s.face;
+    c.rect.setAttribute("fill", face);
     c.rect.setAttribute("stroke", s.edge);
     c.rect.setAttribute("stroke-width", s.lw);
     c.rect.setAttribute("stroke-dasharray", dashes(s.ls, s.lw));
     c.rect.dataset.role = role;
     if (s.hatch) {
-      hatchOf(c).setAttribute("fill", hatchFill[role]);
+      if (!c.hatch) {
+        c.hatch = el("rect", { x: c.x, y: c.y, width: CELL, height: CELL, class: "cb-hatch" });
+        c.rect.after(c.hatch);
+      }
+      c.hatch.setAttribute("fill", hatchFill[role]);
       c.hatch.style.display = "";
     } else if (c.hatch) {
       c.hatch.style.display = "none";
     }
   }
 
-  function center(g, r, col) {
-    const grid = scene.grids.find((x) => x.id === g);
-    return [(grid.origin[1] + col + 0.5) * CELL, (grid.origin[0] + r + 0.5) * CELL];
+  function textOf(G, k) {
+    const c = G.cells[k];
+    if (!c.text) c.text = el("text", { x: c.x + CELL / 2, y: c.y + CELL / 2, class: "cb-text", "data-key": c.key }, G.tgroup);
+    return c.text;
+  }
+
+  function writeText(G, k, s) {
+    const c = G.cells[k];
+    if (!c.text && !s) return;
+    setText(textOf(G, k), s);
+  }
+
+  // ------------------------------------------------------------------ structure
+  function gridSig(g) {
+    return JSON.stringify([g.title, g.label, g.shape, g.origin, g.rows, g.cols]);
+  }
+
+  function buildGrid(g, gi) {
+    const [R, C] = g.shape;
+    const [oy, ox] = g.origin;
+    const parts = [`<text x="${(ox + C / 2) * CELL}" y="${(oy - 1.1) * CELL}" class="cb-title">${esc(g.title)}</text>`];
+    for (let c = 0; c < C; c++) parts.push(`<text x="${(ox + c + 0.5) * CELL}" y="${(oy - 0.35) * CELL}" class="cb-index">${esc(g.cols[c])}</text>`);
+    for (let r = 0; r < R; r++) parts.push(`<text x="${(ox - 0.45) * CELL}" y="${(oy + r + 0.5) * CELL}" class="cb-index">${esc(g.rows[r])}</text>`);
+    const texts = [];
+    const keys = [];
+    for (let r = 0, k = 0; r < R; r++) {
+      for (let c = 0; c < C; c++, k++) {
+        const key = esc(`${g.id}:${r}:${c}`);
+        keys.push(key);
+        const x = (ox + c) * CELL, y = (oy + r) * CELL;
+        const role = roleName(g.roles[k]), st = scene.styles[role];
+        const pick = g.select && g.select[k] >= 0 ? " cb-selectable" : "";
+        parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" class="cb-cell${pick}" data-key="${key}" ` +
+          `data-role="${role}" fill="${(g.faces && g.faces[k]) || st.face}" stroke="${st.edge}" stroke-width="${st.lw}" stroke-dasharray="${dashes(st.ls, st.lw)}"/>`);
+        if (st.hatch) parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" class="cb-hatch" fill="${hatchFill[role]}"/>`);
+        const t = scene.strings[g.texts[k]];
+        if (t !== "") texts.push(textMarkup(x + CELL / 2, y + CELL / 2, t, key));
+      }
+    }
+    const group = el("g", { class: "cb-grid", "data-grid": g.id });
+    if (g.select) {
+      group.setAttribute("tabindex", "0");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", `${g.label}: arrow keys move the selection`);
+    }
+    group.innerHTML = parts.join("");
+    const tgroup = el("g", { "data-grid": g.id });
+    tgroup.innerHTML = texts.join("");
+    const cells = [];
+    let k = 0;
+    for (const rect of group.querySelectorAll("rect.cb-cell")) {
+      const next = rect.nextElementSibling;
+      cells.push({ rect, hatch: next && next.classList.contains("cb-hatch") ? next : null, text: null,
+        x: (ox + (k % C)) * CELL, y: (oy + Math.floor(k / C)) * CELL, key: keys[k] });
+      k++;
+    }
+    const index = new Map(keys.map((key, i) => [key, i]));
+    for (const t of tgroup.children) cells[index.get(t.dataset.key)].text = t;
+    return { id: g.id, sig: gridSig(g), group, tgroup, cells };
+  }
+
+  // Bring a kept grid's cells to the new scene's base roles, colours, texts and selectors.
+  function refreshGrid(G, g) {
+    const n = G.cells.length;
+    for (let k = 0; k < n; k++) {
+      const role = roleName(g.roles[k]);
+      const face = g.faces ? g.faces[k] : "";
+      if (role !== G.role[k] || face !== (G.face ? G.face[k] : "")) {
+        G.role[k] = role;
+        if (!G.face && face) G.face = new Array(n).fill("");
+        if (G.face) G.face[k] = face;
+        styleCell(G, k, role);
+      }
+      const t = scene.strings[g.texts[k]];
+      if (t !== G.text[k]) { G.text[k] = t; writeText(G, k, t); }
+      const pick = !!(g.select && g.select[k] >= 0);
+      if (pick !== G.cells[k].rect.classList.contains("cb-selectable")) G.cells[k].rect.classList.toggle("cb-selectable", pick);
+    }
+    if (!g.faces) G.face = null;
+    const focusable = !!g.select;
+    if (focusable !== G.group.hasAttribute("tabindex")) {
+      if (focusable) {
+        G.group.setAttribute("tabindex", "0");
+        G.group.setAttribute("role", "group");
+        G.group.setAttribute("aria-label", `${g.label}: arrow keys move the selection`);
+      } else {
+        for (const a of ["tabindex", "role", "aria-label"]) G.group.removeAttribute(a);
+      }
+    }
   }
 
   function draw() {
     const text = model.get("scene");
-    scene = text ? JSON.parse(text) : null;
-    figure.replaceChildren();
-    cells = {};
+    if (text === sceneText) return;
+    sceneText = text;
+    if (timer) { clearInterval(timer); timer = null; }
+    const next = decode(text);
+    // the shown view's cells go back to their base look before the grids are compared
+    for (const [gi, k] of touched) {
+      const G = grids[gi];
+      styleCell(G, k, G.role[k]);
+      writeText(G, k, G.text[k]);
+    }
+    touched = [];
+    overlay.replaceChildren();
+    labelLayer.replaceChildren();
+    if (!next) {
+      scene = null;
+      figure.replaceChildren();
+      grids = [];
+      legend.replaceChildren(); controls.replaceChildren(); note.textContent = ""; readout.textContent = "";
+      legendSig = controlsSig = "";
+      return;
+    }
+    scene = next;
     cursor = {};
-    if (!scene || !scene.grids) return;
+    const sig = JSON.stringify(scene.styles);
+    if (sig !== stylesSig) {
+      stylesSig = sig;
+      defs.replaceChildren();
+      hatchFill = {};
+      for (const [role, s] of Object.entries(scene.styles)) {
+        if (s.hatch) hatchFill[role] = hatchPattern(defs, role, s);
+        const marker = el("marker", { id: `cb-head-${role}`, viewBox: "0 0 10 10", refX: 9, refY: 5,
+          markerWidth: 7, markerHeight: 7, orient: "auto" }, defs);
+        el("path", { d: "M0,0 L10,5 L0,10 z", fill: s.edge }, marker);
+      }
+    }
+    const old = new Map(grids.map((G) => [G.id, G]));
+    const kept = [];
+    grids = scene.grids.map((g, gi) => {
+      const G0 = old.get(g.id);
+      if (G0 && G0.sig === gridSig(g)) {
+        old.delete(g.id);
+        refreshGrid(G0, g);
+        kept.push(G0);
+        return G0;
+      }
+      const G = buildGrid(g, gi);
+      G.role = g.roles.map(roleName);
+      G.text = g.texts.map((si) => scene.strings[si]);
+      G.face = g.faces ? g.faces.slice() : null;
+      return G;
+    });
+    for (const G of old.values()) { G.group.remove(); G.tgroup.remove(); }
+    // grids in the scene's order (the Tab order); a kept grid already in place does not move
+    grids.forEach((G, gi) => {
+      if (cellLayer.children[gi] !== G.group) cellLayer.insertBefore(G.group, cellLayer.children[gi] || null);
+      if (textLayer.children[gi] !== G.tgroup) textLayer.insertBefore(G.tgroup, textLayer.children[gi] || null);
+    });
+
     let x1 = 0, y1 = 0, x0 = Infinity, y0 = Infinity;
     for (const g of scene.grids) {
       const half = 0.13 * g.title.length; // a title may be wider than its grid (15 px bold)
@@ -129,190 +286,194 @@ function render({ model, el: root }) {
       y1 = Math.max(y1, g.origin[0] + g.shape[0] + 0.3);
     }
     const w = (x1 - x0) * CELL, h = (y1 - y0) * CELL;
-    const svg = el("svg", {
-      viewBox: `${x0 * CELL} ${y0 * CELL} ${w} ${h}`, width: w, height: h,
-      role: "img", "aria-label": scene.title || "explorer",
-    });
-    figure.appendChild(svg);
-    const defs = el("defs", {}, svg);
-    hatchFill = {};
-    for (const [role, s] of Object.entries(scene.roles)) if (s.hatch) hatchFill[role] = hatchPattern(defs, role, s);
-    for (const [role, s] of Object.entries(scene.roles)) {
-      const marker = el("marker", { id: `cb-head-${role}`, viewBox: "0 0 10 10", refX: 9, refY: 5,
-        markerWidth: 7, markerHeight: 7, orient: "auto" }, defs);
-      el("path", { d: "M0,0 L10,5 L0,10 z", fill: s.edge }, marker);
-    }
+    svg.setAttribute("viewBox", `${x0 * CELL} ${y0 * CELL} ${w} ${h}`);
+    svg.setAttribute("width", w);
+    svg.setAttribute("height", h);
+    svg.setAttribute("aria-label", scene.title || "explorer");
+    if (svg.parentNode !== figure) figure.replaceChildren(svg);
 
-    // The grids as one piece of markup, parsed once (thousands of cells: far faster than a
-    // createElement per node), then one listener for the whole picture.
-    const parts = [];
-    for (const g of scene.grids) {
-      const [R, C] = g.shape;
-      const [oy, ox] = g.origin;
-      const selectable = g.roles.some((row, r) => row.some((_, c) => `${g.id}:${r}:${c}` in scene.select));
-      const focus = selectable ? ` tabindex="0" role="group" aria-label="${esc(g.label)}: arrow keys move the selection"` : "";
-      parts.push(`<g class="cb-grid" data-grid="${esc(g.id)}"${focus}>`);
-      parts.push(`<text x="${(ox + C / 2) * CELL}" y="${(oy - 1.1) * CELL}" class="cb-title">${esc(g.title)}</text>`);
-      for (let c = 0; c < C; c++) {
-        parts.push(`<text x="${(ox + c + 0.5) * CELL}" y="${(oy - 0.35) * CELL}" class="cb-index">${esc(g.col_labels[c])}</text>`);
+    const lsig = JSON.stringify([scene.legend, scene.styles]);
+    if (lsig !== legendSig) {
+      legendSig = lsig;
+      legend.replaceChildren();
+      for (const [role, t] of scene.legend) {
+        const s = scene.styles[role];
+        const item = document.createElement("span");
+        item.className = "cb-legend-item";
+        const sw = el("svg", { width: 22, height: 16 });
+        el("rect", { x: 2, y: 2, width: 18, height: 12, fill: s.face, stroke: s.edge,
+          "stroke-width": Math.min(s.lw, 2.5), "stroke-dasharray": dashes(s.ls, 1) }, sw);
+        if (s.hatch) el("rect", { x: 2, y: 2, width: 18, height: 12, fill: hatchFill[role] }, sw);
+        item.appendChild(sw);
+        item.append(` ${t}`);
+        legend.appendChild(item);
       }
-      for (let r = 0; r < R; r++) {
-        parts.push(`<text x="${(ox - 0.45) * CELL}" y="${(oy + r + 0.5) * CELL}" class="cb-index">${esc(g.row_labels[r])}</text>`);
-      }
-      for (let r = 0; r < R; r++) {
-        for (let c = 0; c < C; c++) {
-          const key = `${g.id}:${r}:${c}`;
-          const x = (ox + c) * CELL, y = (oy + r) * CELL;
-          const role = g.roles[r][c], st = scene.roles[role];
-          const pick = key in scene.select ? " cb-selectable" : "";
-          parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" class="cb-cell${pick}" data-key="${esc(key)}" ` +
-            `data-role="${role}" fill="${(g.faces && g.faces[r][c]) || st.face}" stroke="${st.edge}" stroke-width="${st.lw}" stroke-dasharray="${dashes(st.ls, st.lw)}"/>`);
-          if (st.hatch) parts.push(`<rect x="${x}" y="${y}" width="${CELL}" height="${CELL}" class="cb-hatch" fill="${hatchFill[role]}"/>`);
-          if (g.texts[r][c] !== "") parts.push(textMarkup(x + CELL / 2, y + CELL / 2, g.texts[r][c]));
-        }
-      }
-      parts.push("</g>");
     }
-    const layer = el("g", { class: "cb-grids" }, svg);
-    layer.innerHTML = parts.join("");
-    const grids = Object.fromEntries(scene.grids.map((g) => [g.id, g]));
-    for (const rect of layer.querySelectorAll("rect.cb-cell")) {
-      const [g, r, c] = rect.dataset.key.split(":");
-      let next = rect.nextElementSibling;
-      const hatch = next && next.classList.contains("cb-hatch") ? next : null;
-      if (hatch) next = hatch.nextElementSibling;
-      const text = next && next.tagName === "text" && next.classList.contains("cb-text") ? next : null;
-      cells[rect.dataset.key] = { rect, hatch, text, x: +rect.getAttribute("x"), y: +rect.getAttribute("y"),
-        role: grids[g].roles[+r][+c], label: grids[g].texts[+r][+c],
-        face: grids[g].faces ? grids[g].faces[+r][+c] : null };
-    }
-    const pick = (ev) => {
-      const key = ev.target.dataset && ev.target.dataset.key;
-      if (key && key in scene.select) {
-        const [g, r, c] = key.split(":");
-        choose(scene.select[key], g, +r, +c);
-      }
-    };
-    layer.addEventListener("click", pick);
-    layer.addEventListener("mouseover", pick);
-    for (const group of layer.querySelectorAll("g.cb-grid[tabindex]")) {
-      group.addEventListener("keydown", (ev) => onKey(ev, grids[group.dataset.grid]));
-    }
-    overlay = el("g", { class: "cb-overlay" }, svg);
-
-    legend.replaceChildren();
-    for (const [role, text] of scene.legend) {
-      const s = scene.roles[role];
-      const item = document.createElement("span");
-      item.className = "cb-legend-item";
-      const sw = el("svg", { width: 22, height: 16 });
-      el("rect", { x: 2, y: 2, width: 18, height: 12, fill: s.face, stroke: s.edge,
-        "stroke-width": Math.min(s.lw, 2.5), "stroke-dasharray": dashes(s.ls, 1) }, sw);
-      if (s.hatch) el("rect", { x: 2, y: 2, width: 18, height: 12, fill: hatchFill[role] }, sw);
-      item.appendChild(sw);
-      item.append(` ${text}`);
-      legend.appendChild(item);
-    }
-    note.textContent = scene.note || "";
+    if (note.textContent !== (scene.note || "")) note.textContent = scene.note || "";
     note.style.display = scene.note ? "" : "none";
     drawControls();
-    show(model.get("view") in scene.views ? model.get("view") : scene.view);
+    const k = scene.keyIndex.get(model.get("view"));
+    current = -1;
+    show(k !== undefined ? k : scene.view, k !== undefined ? (model.get("step") || 0) : scene.step);
   }
 
-  let shown = [];
-  function show(key) {
-    const v = scene.views[key];
-    for (const c of shown) {
-      styleCell(c, c.role);
-      if (c.text || c.label) setText(textOf(c), c.label);
-      c.rect.classList.remove("cb-current");
+  // ------------------------------------------------------------------ a view
+  function center(gi, k, anchor) {
+    const g = scene.grids[gi];
+    const C = g.shape[1];
+    const [ax, ay] = ANCHOR[anchor || 0];
+    return [(g.origin[1] + (k % C) + 0.5 + ax) * CELL, (g.origin[0] + Math.floor(k / C) + 0.5 + ay) * CELL];
+  }
+
+  function show(vi, step = 0) {
+    for (const [gi, k] of touched) {
+      const G = grids[gi];
+      styleCell(G, k, G.role[k]);
+      writeText(G, k, G.text[k]);
     }
-    shown = [];
+    touched = [];
     overlay.replaceChildren();
-    if (!v) { readout.textContent = ""; return; }
-    for (const [g, r, c, role] of v.cells) {
-      const cell = cells[`${g}:${r}:${c}`];
-      styleCell(cell, role);
-      shown.push(cell);
-    }
-    for (const [g, r, c, t] of v.texts) {
-      const cell = cells[`${g}:${r}:${c}`];
-      setText(textOf(cell), t);
-      shown.push(cell);
-    }
-    for (const [g, r0, c0, hh, ww, role] of v.windows) {
-      const grid = scene.grids.find((x) => x.id === g);
-      const s = scene.roles[role];
-      el("rect", { x: (grid.origin[1] + c0) * CELL, y: (grid.origin[0] + r0) * CELL, width: ww * CELL,
-        height: hh * CELL, fill: "none", stroke: s.edge, "stroke-width": s.lw + 0.5,
-        "stroke-dasharray": dashes(s.ls, s.lw), class: "cb-window" }, overlay);
-    }
-    for (const [a, b, role, label] of v.arrows) {
-      let [xa, ya] = center(...a), [xb, yb] = center(...b);
-      const mx = (xa + xb) / 2 - (yb - ya) * 0.15, my = (ya + yb) / 2 + (xb - xa) * 0.15;
-      // start and end at the cells' edges, not their centres, so no number is covered
-      const towards = (x, y, d) => {
-        const len = Math.hypot(mx - x, my - y) || 1;
-        return [x + ((mx - x) * d) / len, y + ((my - y) * d) / len];
-      };
-      [xa, ya] = towards(xa, ya, 0.5 * CELL);
-      [xb, yb] = towards(xb, yb, 0.55 * CELL);
-      const s = scene.roles[role];
-      el("path", { d: `M${xa},${ya} Q${mx},${my} ${xb},${yb}`, fill: "none", stroke: s.edge,
-        "stroke-width": 1.6, "marker-end": `url(#cb-head-${role})`, class: "cb-arrow" }, overlay);
-      if (label) {
-        const lx = 0.25 * xa + 0.5 * mx + 0.25 * xb, ly = 0.25 * ya + 0.5 * my + 0.25 * yb;
-        const t = el("text", { x: lx, y: ly, class: "cb-arrow-label" }, overlay);
-        t.textContent = label;
+    labelLayer.replaceChildren();
+    const v = scene.views[vi];
+    if (!v) { readout.textContent = ""; current = -1; currentStep = 0; updateCounter(); return; }
+    const nsteps = v.s ? v.s.length : 0;
+    step = Math.max(0, Math.min(nsteps, step | 0));
+    const parts = step > 0 ? [v, v.s[step - 1]] : [v];
+    for (const part of parts) {
+      const cl = part.c || [];
+      for (let q = 0; q < cl.length; q += 3) {
+        styleCell(grids[cl[q]], cl[q + 1], roleName(cl[q + 2]));
+        touched.push([cl[q], cl[q + 1]]);
+      }
+      const tx = part.t || [];
+      for (let q = 0; q < tx.length; q += 3) {
+        writeText(grids[tx[q]], tx[q + 1], scene.strings[tx[q + 2]]);
+        touched.push([tx[q], tx[q + 1]]);
+      }
+      const wd = part.w || [];
+      for (let q = 0; q < wd.length; q += 6) {
+        const g = scene.grids[wd[q]];
+        const s = scene.styles[roleName(wd[q + 5])];
+        el("rect", { x: (g.origin[1] + wd[q + 2]) * CELL, y: (g.origin[0] + wd[q + 1]) * CELL, width: wd[q + 4] * CELL,
+          height: wd[q + 3] * CELL, fill: "none", stroke: s.edge, "stroke-width": s.lw + 0.5,
+          "stroke-dasharray": dashes(s.ls, s.lw), class: "cb-window" }, overlay);
+      }
+      const ar = part.a || [];
+      for (let q = 0; q < ar.length; q += 8) {
+        const [ga, ka, aa, gb, kb, ab, ri, li] = ar.slice(q, q + 8);
+        let [xa, ya] = center(ga, ka, aa), [xb, yb] = center(gb, kb, ab);
+        const mx = (xa + xb) / 2 - (yb - ya) * 0.15, my = (ya + yb) / 2 + (xb - xa) * 0.15;
+        // a centre endpoint starts or ends at the cell's edge, not its centre, so no number is covered
+        const towards = (x, y, d) => {
+          const len = Math.hypot(mx - x, my - y) || 1;
+          return [x + ((mx - x) * d) / len, y + ((my - y) * d) / len];
+        };
+        if (!aa) [xa, ya] = towards(xa, ya, 0.5 * CELL);
+        if (!ab) [xb, yb] = towards(xb, yb, 0.55 * CELL);
+        const role = roleName(ri);
+        const s = scene.styles[role];
+        el("path", { d: `M${xa},${ya} Q${mx},${my} ${xb},${yb}`, fill: "none", stroke: s.edge,
+          "stroke-width": 1.6, "marker-end": `url(#cb-head-${role})`, class: "cb-arrow" }, overlay);
+        const label = scene.strings[li];
+        if (label) {
+          const t = el("text", { x: 0.25 * xa + 0.5 * mx + 0.25 * xb, y: 0.25 * ya + 0.5 * my + 0.25 * yb,
+            class: "cb-arrow-label" }, labelLayer);
+          t.textContent = label;
+        }
       }
     }
-    readout.textContent = v.readout;
-    current = key;
+    const lines = parts[parts.length - 1].r || [];
+    readout.textContent = lines.map((si) => scene.strings[si]).join("\n");
+    current = vi;
+    currentStep = step;
     updateCounter();
   }
 
-  let current = null;
-  function choose(key, g, r, c) {
-    if (g !== undefined) cursor[g] = [r, c];
-    if (key === current) return;
-    show(key);
-    model.set("view", key);
+  function choose(vi, step = 0) {
+    if (vi === current && step === currentStep) return;
+    show(vi, step);
+    model.set("view", scene.keys[vi]);
+    model.set("step", step);
     try { model.save_changes(); } catch (e) { /* no kernel: the selection stays in the page */ }
   }
 
+  // ------------------------------------------------------------------ pointer and keys
+  // One set of listeners for the whole picture. Hovering selects what the pointer enters and
+  // nothing is cleared when it leaves a cell, so moving across cells never blinks.
+  function cellAt(target) {
+    const key = target && target.dataset && target.dataset.key;
+    if (!key || !scene) return null;
+    const cut = key.lastIndexOf(":"), cut2 = key.lastIndexOf(":", cut - 1);
+    const gi = scene.gridIndex.get(key.slice(0, cut2));
+    if (gi === undefined) return null;
+    const r = +key.slice(cut2 + 1, cut), c = +key.slice(cut + 1);
+    const g = scene.grids[gi];
+    const vi = g.select ? g.select[r * g.shape[1] + c] : -1;
+    return vi >= 0 ? { g, r, c, vi } : null;
+  }
+  const pick = (ev) => {
+    const hit = cellAt(ev.target);
+    if (!hit) return;
+    cursor[hit.g.id] = [hit.r, hit.c];
+    if (hit.vi !== current) choose(hit.vi, 0);
+  };
+  cellLayer.addEventListener("click", pick);
+  cellLayer.addEventListener("mouseover", pick);
+  cellLayer.addEventListener("keydown", (ev) => {
+    const group = ev.target.closest && ev.target.closest("g.cb-grid[tabindex]");
+    if (group && scene) onKey(ev, scene.grids[scene.gridIndex.get(group.dataset.grid)]);
+  });
+
   function onKey(ev, g) {
     const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-    if (!(ev.key in moves)) return;
+    if (!g || !(ev.key in moves)) return;
     ev.preventDefault();
     const [dr, dc] = moves[ev.key];
     let [r, c] = cursor[g.id] || [0, 0];
     for (let k = 0; k < Math.max(...g.shape); k++) {
       r += dr; c += dc;
       if (r < 0 || c < 0 || r >= g.shape[0] || c >= g.shape[1]) return;
-      const key = `${g.id}:${r}:${c}`;
-      if (key in scene.select) { choose(scene.select[key], g.id, r, c); return; }
+      const vi = g.select[r * g.shape[1] + c];
+      if (vi >= 0) { cursor[g.id] = [r, c]; choose(vi, 0); return; }
     }
   }
 
+  // ------------------------------------------------------------------ ◀ ▶ and Play
+  // A view with steps (the dw explorer's (x, dout) pairs) is walked step by step, step 0 being
+  // the view itself (all of them at once); otherwise ◀ ▶ walk the scene's order of views.
   let counter = null;
+  const stepsOf = (vi) => (vi >= 0 && scene.views[vi].s ? scene.views[vi].s.length : 0);
+
   function updateCounter() {
     if (!counter) return;
-    const k = scene.order.indexOf(current);
-    counter.textContent = k >= 0 ? `${k + 1} / ${scene.order.length}` : "";
+    const n = stepsOf(current);
+    const name = scene.step_name || "step";
+    if (n) {
+      counter.textContent = currentStep ? `${name} ${currentStep} / ${n}` : `all ${n} ${name}s`;
+    } else {
+      const k = scene.order.indexOf(current);
+      counter.textContent = k >= 0 ? `${k + 1} / ${scene.order.length}` : "";
+    }
   }
 
-  function step(delta) {
-    const n = scene.order.length;
-    if (!n) return;
+  function stepBy(delta) {
+    const n = stepsOf(current);
+    if (n) { choose(current, (currentStep + delta + n + 1) % (n + 1)); return; }
+    const m = scene.order.length;
+    if (!m) return;
     const k = scene.order.indexOf(current);
-    choose(scene.order[((k < 0 ? -1 : k) + delta + n) % n]);
+    choose(scene.order[((k < 0 ? -1 : k) + delta + m) % m], 0);
   }
 
   function drawControls() {
+    const stepped = scene.views.some((v) => v.s && v.s.length);
+    const sig = `${stepped}|${scene.order.length >= 2}|${scene.step_name}`;
+    if (sig === controlsSig) return;
+    controlsSig = sig;
     controls.replaceChildren();
-    if (timer) { clearInterval(timer); timer = null; }
     counter = null;
-    if (!scene.order || scene.order.length < 2) return;
+    if (!stepped && scene.order.length < 2) return;
+    const what = stepped ? `${scene.step_name || "step"}s` : "views";
     const button = (label, title, fn) => {
       const b = document.createElement("button");
       b.type = "button";
@@ -323,20 +484,29 @@ function render({ model, el: root }) {
       controls.appendChild(b);
       return b;
     };
-    button("◀", "previous step", () => step(-1));
-    const play = button("▶ Play", "play: step through every view", () => {
+    button("◀", `previous (${what})`, () => stepBy(-1));
+    const play = button("▶ Play", `play: step through the ${what}`, () => {
       if (timer) { clearInterval(timer); timer = null; play.textContent = "▶ Play"; return; }
       play.textContent = "❚❚ Pause";
-      timer = setInterval(() => step(1), scene.interval || 700);
+      timer = setInterval(() => { if (scene) stepBy(1); }, scene.interval || 700);
     });
-    button("▶", "next step", () => step(1));
+    button("▶", `next (${what})`, () => stepBy(1));
     counter = document.createElement("span");
     counter.className = "cb-counter";
     controls.appendChild(counter);
   }
 
+  // From Python: a new scene redraws; a new view or step (e.g. `explorer.select(...)`) shows it.
+  // A view that arrives together with a new scene is drawn by `draw`, once.
+  const fromModel = () => {
+    if (!scene || model.get("scene") !== sceneText) return;
+    const vi = scene.keyIndex.get(model.get("view"));
+    const st = model.get("step") || 0;
+    if (vi !== undefined && (vi !== current || st !== currentStep)) show(vi, st);
+  };
   model.on("change:scene", draw);
-  model.on("change:view", () => { const k = model.get("view"); if (scene && k !== current && k in scene.views) show(k); });
+  model.on("change:view", fromModel);
+  model.on("change:step", fromModel);
   draw();
   return () => { if (timer) clearInterval(timer); };
 }

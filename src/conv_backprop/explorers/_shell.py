@@ -79,16 +79,21 @@ class SceneExplorer(widgets.VBox):
         :class:`InvalidSetting` for a setting that cannot be drawn."""
         raise NotImplementedError
 
-    def update(self, view: str | None = None) -> None:
+    def update(self, view: str | None = None, step: int | None = None) -> None:
         """Rebuild the scene from the current settings and send it to the browser. Keeps the
-        selected view when the new scene has it (else ``view``, else the scene's first)."""
+        selected view when the new scene has it (else ``view``, else the scene's first), and its
+        step when the view keeps that many steps."""
         if self._busy:
             return
-        keep = view if view is not None else self.widget.view
+        if view is not None:  # the first drawing (or an explicit view): its step, else the builder's
+            keep, keep_step = view, step
+        else:  # a structural change: keep what the learner looks at
+            keep, keep_step = self.widget.view, self.widget.step
         self.message = ""
         self.base_state = {}
         try:
-            scene = self.build().finish()
+            scene = self.build()
+            scene._complete()
         except InvalidSetting as exc:
             self.message = str(exc)
             self.scene = None
@@ -97,29 +102,51 @@ class SceneExplorer(widgets.VBox):
                 f"<b>Not a valid setting.</b> {html.escape(self.message)}</div>"
             )
             self.widget.layout.display = "none"
-            self.widget.show({})
+            self.widget.show(None)
             return
-        self.scene = scene
-        self.message_box.value = ""
-        self.widget.layout.display = None
         if keep in scene.views:
             scene.view = keep
-        self.widget.view = scene.view
-        self.widget.show(scene.to_json())
+            if keep_step is not None:  # clamped to the view's last step (fewer pairs after a change)
+                scene.step = max(0, min(int(keep_step), len(scene.views[keep].steps)))
+        elif scene.step > len(scene.views[scene.view].steps if scene.view in scene.views else []):
+            scene.step = 0
+        # to_wire checks the scene as finish() does, so a bad scene never reaches the browser
+        self.widget.show(scene, view=scene.view, step=scene.step)
+        self.scene = scene
+        if self.message_box.value:
+            self.message_box.value = ""
+        if self.widget.layout.display is not None:
+            self.widget.layout.display = None
 
-    def select(self, key) -> None:
-        """Show the view ``key`` (what a click on its cell does in the browser)."""
+    def select(self, key, step: int = 0) -> None:
+        """Show the view ``key`` (what a click on its cell does in the browser), at ``step``
+        (views with steps: 0 is the view itself, k its k-th step, as ◀ ▶ walk them)."""
         key = str(key)
         if self.scene is None or key not in self.scene.views:
             raise KeyError(f"no view {key!r} in this scene")
-        self.widget.view = key
+        n = len(self.scene.views[key].steps)
+        if not 0 <= int(step) <= n:
+            raise KeyError(f"view {key!r} has steps 0..{n}; got step {step!r}")
+        with self.widget.hold_sync():
+            self.widget.view = key
+            self.widget.step = int(step)
+
+    @property
+    def step(self) -> int:
+        """The step of the current view shown (0: the view itself)."""
+        return int(self.widget.step)
 
     @property
     def view(self):
-        """The current :class:`~conv_backprop.scene.View` (None for an invalid setting)."""
+        """The current :class:`~conv_backprop.scene.View`, at its current step (None for an
+        invalid setting)."""
         if self.scene is None:
             return None
-        return self.scene.views.get(self.widget.view)
+        v = self.scene.views.get(self.widget.view)
+        if v is None:
+            return None
+        step = self.widget.step
+        return v.at(step) if 0 < step <= len(v.steps) else v
 
     @property
     def state(self) -> dict:
@@ -140,5 +167,5 @@ class SceneExplorer(widgets.VBox):
             return data
         data["text/plain"] = f"{type(self).__name__}: an interactive explorer (run the cell in Jupyter to use it)"
         if self.scene is not None:
-            data["image/png"] = base64.b64encode(scene_png(self.scene, self.widget.view)).decode("ascii")
+            data["image/png"] = base64.b64encode(scene_png(self.scene, self.widget.view, step=self.widget.step)).decode("ascii")
         return data

@@ -5,7 +5,7 @@ channel) with its outputs ``out[n, f]`` (one grid per filter) beside them, and u
 the kernels ``w[f, c]`` of every filter, under each output column its bias ``b[f]``. Click or
 hover an output cell ``(n, f, i, j)`` (or use the arrow keys, ◀ ▶ and Play): its receptive field
 is outlined in every channel of example n at once (a 3-D window of shape (C, HH, WW)), each input
-cell of the field shows its value and, below it, the weight ``w[f, c, a, b]`` it meets; the
+cell of the field shows its value and, below it, the weight ``w[f, c, u, v]`` it meets (kernel row tap u, column tap v); the
 kernels and bias of filter f are outlined, and the read-out writes the dot product out with the
 numbers. The value equals ``cb.conv2d_forward``'s.
 
@@ -68,7 +68,7 @@ def fan_in_explorer(**settings) -> FanInExplorer:
 
     The widget exposes ``.controls`` (stride, padding, dilation), ``.set()``, ``.scene`` (one view
     per output, keyed ``"n,f,i,j"``), ``.select("n,f,i,j")``, ``.message`` and ``.state``:
-    ``index`` (n, f, i, j), ``field`` (the (c, row, col) padded cells read), ``terms`` (c, a, b,
+    ``index`` (n, f, i, j), ``field`` (the (c, row, col) padded cells read), ``terms`` (c, u, v,
     x value, w value), ``bias``, ``value`` (the dot product plus bias), ``reference``
     (``cb.conv2d_forward``'s value) and ``output_shape``. ``.x``, ``.w``, ``.b`` are the arrays
     shown. A structural change keeps the example and filter and clamps (i, j) to the new output.

@@ -3,8 +3,8 @@
 Click or hover an input pixel ``(c, q, r)`` (channel, row, column; 0-based, unpadded) in ``x`` or
 in ``dx`` (or use the arrow keys, ◀ ▶ and Play): an arrow runs from it to every output it affects
 (the set P, empty when the pixel falls between windows, between a dilated kernel's taps or in rows
-the stride leaves unused). The weight on each arrow, ``w[f, c, a, b]``, is written under ``dout``
-at the output the arrow reaches, and the kernel taps (a, b) it meets are highlighted; the read-out
+the stride leaves unused). The weight on each arrow, ``w[f, c, u, v]``, is written under ``dout``
+at the output the arrow reaches, and the kernel taps (u, v) it meets are highlighted; the read-out
 lists P per axis as (output, tap) pairs and assembles ``dx[0, c, q, r]`` term by term from
 ``dout``: equal to ``cb.conv2d_backward``'s dx. Works with stride, padding and dilation
 (``cb.outputs_reached``).
@@ -81,7 +81,7 @@ def fan_out_explorer(**settings) -> FanOutExplorer:
     per input pixel, keyed ``"c,row,col"``), ``.select("c,row,col")``, ``.message`` and
     ``.state``: ``pixel`` (c, row, col), ``P_rows``/``P_cols`` (``cb.outputs_reached`` per axis:
     (output index, kernel tap) pairs), ``reached`` (every (f, i, j) affected), ``terms`` (f, i, j,
-    a, b, dout value, w value), ``value`` (their sum), ``reference`` (``cb.conv2d_backward``'s dx
+    u, v, dout value, w value), ``value`` (their sum), ``reference`` (``cb.conv2d_backward``'s dx
     there), ``output_shape`` and ``unreached_rows``/``unreached_cols`` (input rows and columns no
     window reaches). ``.w`` and ``.dout_for(Ho, Wo)`` give the arrays shown.
 

@@ -73,7 +73,7 @@ def flipped_kernel_explorer(**settings) -> FlippedKernelExplorer:
     The widget exposes ``.controls``, ``.set()``, ``.scene`` (one view per dx cell, keyed
     ``"c,q,r"``; clicking that cell of dx selects it), ``.select("c,q,r")``, ``.message`` and
     ``.state``: ``current`` (q, r), ``channel`` (c), ``D`` (the prepared dout, 2-D), ``w_rot``
-    (the rotated kernel of channel c), ``terms`` (a, b, row, column, D value, rotated-w value),
+    (the rotated kernel of channel c), ``terms`` (u, v, row, column, D value, rotated-w value),
     ``value`` (their sum), ``reference`` (``cb.conv2d_backward``) and ``by_indices``
     (``cb.conv2d_dx_by_indices``), ``entries`` (i, j, row, column) where each dout entry sits
     in D, ``pad_before``. ``.arrays(...)`` gives the seeded w and dout.

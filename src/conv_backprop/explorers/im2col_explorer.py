@@ -4,7 +4,7 @@ Every window (patch) of the padded input becomes one column of the matrix ``cb.i
 neighbouring columns alternate in colour, so the patches stay apart. Pick a column (click or
 hover it, or the top-left entry of its window in x; arrow keys, ◀ ▶ and Play step through them)
 and see its patch in the input, the entries it copies (padding zeros hatched), and which kernel
-tap (c, a, b) each row of the matrix holds. Next to it, col2im's overlap count
+tap (c, u, v) each row of the matrix holds. Next to it, col2im's overlap count
 ``col2im(ones)``: how many windows cover each input entry — why col2im accumulates with ``+=``
 and is the adjoint of im2col, not its inverse.
 

@@ -6,7 +6,7 @@ channel) with its outputs ``out[n, f]`` (one grid per filter) beside them, and u
 the kernels ``w[f, c]`` of every filter, under each output column its bias ``b[f]``. Selecting an
 output cell ``(n, f, i, j)`` outlines its receptive field in every channel of example n at once (a
 3-D window of shape (C, HH, WW)); each input cell of the field shows its value and, below it, the
-weight ``w[f, c, a, b]`` it meets; the kernels and bias of filter f are outlined, and the read-out
+weight ``w[f, c, u, v]`` it meets (u, v: the kernel's row and column tap); the kernels and bias of filter f are outlined, and the read-out
 writes the dot product out with the numbers. The value equals ``cb.conv2d_forward``'s.
 
 :func:`build_fan_in` takes the explorer's keyword arguments and returns what it shows first; the
@@ -93,11 +93,12 @@ def fan_in_scene(x, w, b, stride, padding, dilation) -> tuple[Scene, dict]:
     for f in range(F):
         sc.grid(f"b{f}", f"b[{f}]", (1, 1), origin=(krow, ycol[f] + (Wo - 1) / 2), roles="kernel",
                 texts=[[num(b[f])]], row_labels=[""], col_labels=[""], label=f"bias of filter {f}")
-    sc.note = (f"out[n, f, i, j] = Σ_c Σ_a Σ_b xpad[n, c, i·{s} + a·{d}, j·{s} + b·{d}] · w[f, c, a, b] + b[f]"
-               f"   (c < {C}, a < {HH}, b < {WW}: {C * HH * WW} products)")
+    sc.note = (f"out[n, f, i, j] = Σ_c Σ_u Σ_v xpad[n, c, i·{s} + u·{d}, j·{s} + v·{d}] · w[f, c, u, v] + b[f]"
+               f"   (c < {C}, u < {HH}, v < {WW}: {C * HH * WW} products; b[f] is the bias)")
 
-    pairs = [(a, bb) for a in range(HH) for bb in range(WW)]
+    taps = [(u, v) for u in range(HH) for v in range(WW)]
     X, Wt, B, Y = xpad.tolist(), w.tolist(), b.tolist(), out.tolist()  # Python floats: fast to index
+    cell_text, product = {}, {}  # "x over ×w" and "x·w" by (x, w): a few demo values, many cells
     for n in range(N):
         for f in range(F):
             for i in range(Ho):
@@ -106,13 +107,18 @@ def fan_in_scene(x, w, b, stride, padding, dilation) -> tuple[Scene, dict]:
                     value = B[f]
                     for c in range(C):
                         part, total = [], 0.0
-                        for a, bb in pairs:
-                            r, cc = i * s + a * d, j * s + bb * d
-                            xv, wv = X[n][c][r][cc], Wt[f][c][a][bb]
+                        grid, Xc, Wc = f"x{n}_{c}", X[n][c], Wt[f][c]
+                        for u, v in taps:
+                            r, cc = i * s + u * d, j * s + v * d
+                            xv, wv = Xc[r][cc], Wc[u][v]
                             field.append((c, r, cc))
-                            terms.append((c, a, bb, xv, wv))
-                            texts.append((f"x{n}_{c}", r, cc, f"{num(xv)}\n×{num(wv)}"))
-                            part.append(f"{par(xv)}·{par(wv)}")
+                            terms.append((c, u, v, xv, wv))
+                            t = cell_text.get((xv, wv))
+                            if t is None:
+                                t = cell_text[xv, wv] = f"{num(xv)}\n×{num(wv)}"
+                                product[xv, wv] = f"{par(xv)}·{par(wv)}"
+                            texts.append((grid, r, cc, t))
+                            part.append(product[xv, wv])
                             total += xv * wv
                         value += total
                         lines.append(f"  channel {c}: {' + '.join(part)} = {num(total)}")

@@ -4,8 +4,8 @@ built from the package's maths alone.
 Selecting an input pixel ``(c, q, r)`` (channel, row, column; 0-based, unpadded) draws an arrow
 from it to every output it affects (the set P, empty when the pixel falls between windows, between
 a dilated kernel's taps or in rows the stride leaves unused). The weight on each arrow,
-``w[f, c, a, b]``, is written under ``dout`` at the output the arrow reaches, and the kernel taps
-(a, b) it meets are highlighted; the read-out lists P per axis as (output, tap) pairs and
+``w[f, c, u, v]``, is written under ``dout`` at the output the arrow reaches, and the kernel taps
+(u, v) it meets are highlighted; the read-out lists P per axis as (output, tap) pairs and
 assembles ``dx[0, c, q, r]`` term by term from ``dout``: equal to ``cb.conv2d_backward``'s dx.
 Works with stride, padding and dilation (``cb.outputs_reached``).
 
@@ -116,8 +116,8 @@ def fan_out_scene(w, dout, H, W, stride, padding, dilation) -> tuple[Scene, dict
             sc.grid(f"w{f}_{c}", f"w[{f}, {c}]", (HH, WW), origin=(top, kcol + c * (WW + COL_GAP)),
                     roles="kernel", texts=[[num(v) for v in row] for row in w[f, c]],
                     label=f"kernel of filter {f}, channel {c}")
-    sc.note = (f"dx[0, c, q, r] = Σ_f Σ_(i,a) Σ_(j,b) dout[0, f, i, j] · w[f, c, a, b]  with "
-               f"i·{s} + a·{d} = q + {pad}, j·{s} + b·{d} = r + {pad} (outputs that exist)")
+    sc.note = (f"dx[0, c, q, r] = Σ_f Σ_(i,u) Σ_(j,v) dout[0, f, i, j] · w[f, c, u, v]  with "
+               f"i·{s} + u·{d} = q + {pad}, j·{s} + v·{d} = r + {pad} (outputs that exist; u, v: kernel taps)")
 
     G, Wt, DX = dout[0].tolist(), w.tolist(), dx[0].tolist()  # Python floats: fast to index
     for c in range(C):
@@ -127,20 +127,20 @@ def fan_out_scene(w, dout, H, W, stride, padding, dilation) -> tuple[Scene, dict
                 cells = [(f"x{c}", q, r, "highlight"), (f"dx{c}", q, r, "highlight")]
                 texts, arrows, terms, reached = [], [], [], []
                 for f in range(F):
-                    for i, a in rows_P:
-                        for j, b in cols_P:
-                            g, wv = G[f][i][j], Wt[f][c][a][b]
-                            terms.append((f, i, j, a, b, g, wv))
+                    for i, u in rows_P:
+                        for j, v in cols_P:
+                            g, wv = G[f][i][j], Wt[f][c][u][v]
+                            terms.append((f, i, j, u, v, g, wv))
                             reached.append((f, i, j))
                             cells += [(f"o{f}", i, j, "highlight"), (f"g{f}", i, j, "highlight"),
-                                      (f"w{f}_{c}", a, b, "highlight")]
+                                      (f"w{f}_{c}", u, v, "highlight")]
                             texts.append((f"g{f}", i, j, f"{num(g)}\n×{num(wv)}"))
                             arrows.append(((f"x{c}", q, r), (f"o{f}", i, j), "highlight", ""))
                 value = sum(g * wv for *_, g, wv in terms)
                 ref = DX[c][q][r]
-                lines = [f"dx[0, {c}, {q}, {r}] = Σ over P of dout[0, f, i, j] · w[f, {c}, a, b]",
-                         f"  P_rows = {rows_P}   (i, a) with i·{s} + a·{d} = {q} + {pad}",
-                         f"  P_cols = {cols_P}   (j, b) with j·{s} + b·{d} = {r} + {pad}"]
+                lines = [f"dx[0, {c}, {q}, {r}] = Σ over P of dout[0, f, i, j] · w[f, {c}, u, v]",
+                         f"  P_rows = {rows_P}   (i, u) with i·{s} + u·{d} = {q} + {pad}",
+                         f"  P_cols = {cols_P}   (j, v) with j·{s} + v·{d} = {r} + {pad}"]
                 if not terms:
                     why = [_why_unreached(name, idx, g) for name, P, idx, g in
                            (("row", rows_P, q, geom.height), ("column", cols_P, r, geom.width)) if not P]

@@ -3,7 +3,7 @@ built from the package's maths alone.
 
 Every window (patch) of the padded input becomes one column of the matrix ``cb.im2col(x)``;
 neighbouring columns alternate in colour, so the patches stay apart. Selecting a column shows its
-patch in the input, the entries it copies (padding zeros hatched), and which kernel tap (c, a, b)
+patch in the input, the entries it copies (padding zeros hatched), and which kernel tap (c, u, v)
 each row of the matrix holds. Next to it, col2im's overlap count ``col2im(ones)``: how many
 windows cover each input entry — why col2im accumulates with ``+=`` and is the adjoint of
 im2col, not its inverse.
@@ -29,7 +29,7 @@ __all__ = ["build_im2col", "im2col_settings", "im2col_scene", "im2col_input"]
 # Alternating column bands, so neighbouring patches stay apart in the matrix (the column number
 # is also written above each column, so colour is not the only cue).
 _BANDS = ("input", "output")
-_GAP = 3.0  # between the x grids and the matrix (the matrix's row labels "c,a,b" sit in it)
+_GAP = 3.0  # between the x grids and the matrix (the matrix's row labels "c,u,v" sit in it)
 _TARGET = (30.0, 26.0)  # cells across and down that a notebook shows without shrinking much
 
 
@@ -140,12 +140,12 @@ def im2col_scene(C, H, W, HH, WW, stride, padding, seed=4, interval=700):
         sc.grid(f"x{ch}", f"xpad[0, {ch}]" if p else f"x[0, {ch}]", (Hp, Wp), origin=(ch * (Hp + 2.6), 0),
                 roles=roles.tolist(), texts=[[format_number(v) for v in row] for row in xpad[0, ch]],
                 label=f"input entry of channel {ch}")
-    taps = [(ch, a, b) for ch in range(C) for a in range(HH) for b in range(WW)]
+    taps = [(ch, u, v) for ch in range(C) for u in range(HH) for v in range(WW)]
     from_padding = np.zeros((nrow, ncol), dtype=bool)  # entries copied from the padding ring
     for k in range(ncol):
         i, j = divmod(k, Wo)
-        for row, (_, a, b) in enumerate(taps):
-            from_padding[row, k] = roles[i * s + a, j * s + b] == "padding"
+        for row, (_, u, v) in enumerate(taps):
+            from_padding[row, k] = roles[i * s + u, j * s + v] == "padding"
     for blk in range(nb):
         lo, hi = blk * B, min((blk + 1) * B, ncol)
         # titles take about 0.3 cell per character; a narrow matrix gets the short one
@@ -155,7 +155,7 @@ def im2col_scene(C, H, W, HH, WW, stride, padding, seed=4, interval=700):
                 roles=[["padding" if from_padding[row, k] else _BANDS[k % 2] for k in range(lo, hi)]
                        for row in range(nrow)],
                 texts=[[format_number(cols[row, k]) for k in range(lo, hi)] for row in range(nrow)],
-                row_labels=[f"{ch},{a},{b}" for ch, a, b in taps], col_labels=[str(k) for k in range(lo, hi)],
+                row_labels=[f"{ch},{u},{v}" for ch, u, v in taps], col_labels=[str(k) for k in range(lo, hi)],
                 label="entry of cols: its column is a patch")
     sc.grid("count", "col2im(ones)" if W >= 4 else "count", (H, W), origin=(0, cx),
             roles=[["unused" if n == 0 else "blank" if n == 1 else "gradient" for n in row] for row in counts],
@@ -165,7 +165,7 @@ def im2col_scene(C, H, W, HH, WW, stride, padding, seed=4, interval=700):
         f"x: (1, {C}, {H}, {W}), kernel {HH}×{WW}, stride {s}, padding {p} → {Ho}×{Wo} = {ncol} windows, "
         f"so cols = im2col(x) has {ncol} column{'s' if ncol > 1 else ''} of C·HH·WW = {nrow} "
         f"entr{'ies' if nrow > 1 else 'y'}: shape ({nrow}, {ncol}).",
-        "Row label c,a,b: channel c, kernel tap (a, b). Column k is the window of output (i, j), k = i·W_out + j.",
+        "Row label c,u,v: channel c, kernel tap (u, v) (row tap u, column tap v). Column k is the window of output (i, j), k = i·W_out + j.",
         "forward: out = w.reshape(F, −1) @ cols;  backward: dx = col2im(w.reshape(F, −1).T @ dout_mat).",
         _col2im_line(counts),
     ])
@@ -177,18 +177,18 @@ def im2col_scene(C, H, W, HH, WW, stride, padding, seed=4, interval=700):
         blk, kl = divmod(k, B)
         cells, windows, selectors = [], [], []
         for ch in range(C):
-            cells += [(f"x{ch}", r0 + a, c0 + b, "highlight") for a in range(HH) for b in range(WW)
-                      if roles[r0 + a, c0 + b] != "padding"]
+            cells += [(f"x{ch}", r0 + u, c0 + v, "highlight") for u in range(HH) for v in range(WW)
+                      if roles[r0 + u, c0 + v] != "padding"]
             windows.append((f"x{ch}", r0, c0, HH, WW, "highlight"))
             selectors.append((f"x{ch}", r0, c0))
         cells += [(f"cols{blk}", row, kl, "highlight") for row in range(nrow) if not from_padding[row, k]]
         windows.append((f"cols{blk}", 0, kl, nrow, 1, "highlight"))
         selectors += [(f"cols{blk}", row, kl) for row in range(nrow)]
-        u0, u1 = max(r0 - p, 0), min(r0 - p + HH, H)
-        v0, v1 = max(c0 - p, 0), min(c0 - p + WW, W)
-        if u1 > u0 and v1 > v0:
-            windows.append(("count", u0, v0, u1 - u0, v1 - v0, "highlight"))
-            back = (f"col2im adds this column back onto x {_span('row', u0, u1)}, {_span('column', v0, v1)} "
+        r_lo, r_hi = max(r0 - p, 0), min(r0 - p + HH, H)
+        c_lo, c_hi = max(c0 - p, 0), min(c0 - p + WW, W)
+        if r_hi > r_lo and c_hi > c_lo:
+            windows.append(("count", r_lo, c_lo, r_hi - r_lo, c_hi - c_lo, "highlight"))
+            back = (f"col2im adds this column back onto x {_span('row', r_lo, r_hi)}, {_span('column', c_lo, c_hi)} "
                     f"(outlined in the count grid).")
         else:
             back = "This window holds only padding: col2im adds this column onto no x entry."
@@ -201,10 +201,11 @@ def im2col_scene(C, H, W, HH, WW, stride, padding, seed=4, interval=700):
             + (f" ({n_pad} padding zero{'s' if n_pad > 1 else ''})" if n_pad else ""),
             back,
         ])
-        # No arrow from the patch to its column: drawn centre to centre, it would cross the
-        # numbers of x and of the matrix; the same thick outline and colour link the two.
+        # An arrow from the patch (the middle of its right edge, in channel 0) to the top of its
+        # column; the numbers are drawn above arrows, so one it passes stays readable.
+        arrow = (("x0", r0 + (HH - 1) // 2, c0 + WW - 1, "right"), (f"cols{blk}", 0, kl, "top"), "highlight", "")
         view = View(
-            cells=cells, windows=windows, readout=readout,
+            cells=cells, windows=windows, readout=readout, arrows=[arrow],
             state=dict(column=k, window=(i, j), column_values=values.copy(),
                        patch=xpad[0, :, r0 : r0 + HH, c0 : c0 + WW].copy()),
         )

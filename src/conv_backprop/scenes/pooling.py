@@ -215,11 +215,11 @@ def _window_view(i, j, mine, into, xpad, dout, dx, mode, ties, kh, kw, s, p) -> 
         if mode == "max":
             cells.append(("x", r + p, c + p, "highlight"))
     # the window in unpadded coordinates, clipped to the input (dx and share grids)
-    u0, u1 = max(r0 - p, 0), min(r0 - p + kh, H)
-    v0, v1 = max(c0 - p, 0), min(c0 - p + kw, W)
+    r_lo, r_hi = max(r0 - p, 0), min(r0 - p + kh, H)
+    c_lo, c_hi = max(c0 - p, 0), min(c0 - p + kw, W)
     windows = [("x", r0, c0, kh, kw, "highlight"),
-               ("share", u0, v0, u1 - u0, v1 - v0, "highlight"),
-               ("dx", u0, v0, u1 - u0, v1 - v0, "highlight")]
+               ("share", r_lo, c_lo, r_hi - r_lo, c_hi - c_lo, "highlight"),
+               ("dx", r_lo, c_lo, r_hi - r_lo, c_hi - c_lo, "highlight")]
     if mode == "max" or not mine:
         arrows = [(("g", 0, 0), ("share", r, c), "highlight", "") for _, _, r, c, _ in mine]
     else:
@@ -261,7 +261,7 @@ def _window_view(i, j, mine, into, xpad, dout, dx, mode, ties, kh, kw, s, p) -> 
             else:
                 lines.append(f"dx[{r}, {c}] = the shares of {len(terms)} windows = {fmt(dx[r, c])}.")
     else:
-        lines.append(f"Routes: dx[{u0}…{u1 - 1}, {v0}…{v1 - 1}] each += {share} ({len(mine)} entries).")
+        lines.append(f"Routes: dx[{r_lo}…{r_hi - 1}, {c_lo}…{c_hi - 1}] each += {share} ({len(mine)} entries).")
         lines.append("dx there, every window's shares added: "
                      + ", ".join(f"dx[{r}, {c}] = {fmt(dx[r, c])}" for _, _, r, c, _ in mine) + ".")
     return View(

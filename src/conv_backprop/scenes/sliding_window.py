@@ -48,7 +48,7 @@ def sliding_window_scene(H, W, HH, WW, stride, padding, dilation, interval=700):
         texts.append(row_texts)
     gap = 2.5
     sc = Scene(title="sliding window", interval=interval,
-               legend_labels={"kernel": "kernel tap a,b (dashed edge)",
+               legend_labels={"kernel": "kernel tap u,v (dashed edge)",
                               "highlight": "window / current output (thick edge)",
                               "unused": "never reached: stride leaves it (hatched xx)"})
     sc.grid("x", f"padded input ({H}+2·{p}) × ({W}+2·{p})", (Hp, Wp), roles=roles, texts=texts,
@@ -68,19 +68,19 @@ def sliding_window_scene(H, W, HH, WW, stride, padding, dilation, interval=700):
     for i in range(Ho):
         for j in range(Wo):
             r0, c0 = i * s, j * s
-            pairs = [(a, b) for a in range(HH) for b in range(WW)]
-            taps = [(r0 + a * d, c0 + b * d) for a, b in pairs]
+            pairs = [(u, v) for u in range(HH) for v in range(WW)]
+            taps = [(r0 + u * d, c0 + v * d) for u, v in pairs]
             label_taps = max(HH, WW) <= 5
             v = View(
                 cells=[("x", r, c, "kernel") for r, c in taps] + [("y", i, j, "highlight")],
-                texts=([("x", r, c, f"{a},{b}") for (r, c), (a, b) in zip(taps, pairs)] if label_taps else [])
+                texts=([("x", r, c, f"{u},{v}") for (r, c), (u, v) in zip(taps, pairs)] if label_taps else [])
                 + [("y", i, j, f"{i},{j}")],
                 windows=[("x", r0, c0, gh.extent, gw.extent, "highlight")],
                 arrows=[(("x", r0 + (gh.extent - 1) // 2, c0 + gw.extent - 1), ("y", i, j), "highlight", "")],
                 readout=(f"output ({i}, {j}) reads padded rows {r0}…{r0 + gh.extent - 1} "
                          f"and columns {c0}…{c0 + gw.extent - 1}"
                          + (f", every {d}th one (dilation {d})" if d > 1 else "")
-                         + "; kernel taps are labelled a,b."),
+                         + "; kernel taps are labelled u,v (row tap u, column tap v)."),
                 state=dict(output_shape=(Ho, Wo), current=(i, j), taps=taps,
                            window_rows=list(range(r0, r0 + gh.extent, d)),
                            window_cols=list(range(c0, c0 + gw.extent, d)),
