@@ -107,7 +107,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/grouped.py
 
 # A class on one hub (docs/classroom.md): a real JupyterHub on 127.0.0.1 with 1, 5, 10, 20 and 30
-# simulated students; writes benchmarks/classroom-results.json and benchmarks/classroom.png.
+# simulated students; writes benchmarks/classroom-results.json and figures/classroom.png.
 # Installs the hub's proxy (configurable-http-proxy) from the npm registry into build/chp/ on
 # first use; needs npm. About 10 to 25 minutes on 2 cores.
 classroom: $(STAMP)

@@ -925,7 +925,7 @@ def main(argv=None) -> int:
     ap.add_argument("--budget", type=float, default=1500.0, help="seconds for the whole sweep")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "classroom-results.json")
-    ap.add_argument("--plot", type=Path, default=ROOT / "benchmarks" / "classroom.png")
+    ap.add_argument("--plot", type=Path, default=ROOT / "figures" / "classroom.png")
     ap.add_argument("--kernel-transport", choices=["tcp", "ipc"], default="tcp",
                     help="how each server talks to its kernels (tcp: Jupyter's default; ipc: Unix sockets)")
     ap.add_argument("--kernel-peaks", action="store_true",

@@ -13,7 +13,7 @@ from conv_backprop import figures
 
 FIGURES_DIR = Path(__file__).resolve().parents[1] / "figures"
 # Drawn from measured data by `benchmarks/conv_layers.py` (make bench), not by conv_backprop.figures.
-FROM_BENCHMARKS = {"benchmark.png"}
+FROM_BENCHMARKS = {"benchmark.png", "classroom.png"}  # the second from benchmarks/classroom.py
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +89,22 @@ def test_benchmark_figure_is_drawn_from_the_stored_results(tmp_path):
     assert (tmp_path / "benchmark.png").read_bytes() == (FIGURES_DIR / "benchmark.png").read_bytes()
     table = bench.markdown_table(results)
     assert table.count("\n") >= len(results["conv"]) + 1
+
+
+def test_classroom_figure_is_drawn_from_the_stored_results(tmp_path):
+    """figures/classroom.png comes from benchmarks/classroom-results.json via the load test's plot()."""
+    import importlib.util
+    import json
+
+    pytest.importorskip("psutil", reason="the classroom benchmark needs the hub extra")
+    _same_matplotlib()
+    root = FIGURES_DIR.parent
+    spec = importlib.util.spec_from_file_location("classroom_bench", root / "benchmarks" / "classroom.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    results = json.loads((root / "benchmarks" / "classroom-results.json").read_text())
+    bench.plot(results, tmp_path / "classroom.png")
+    assert (tmp_path / "classroom.png").read_bytes() == (FIGURES_DIR / "classroom.png").read_bytes()
 
 
 # --------------------------------------------------------------------------- built without widgets
