@@ -218,16 +218,18 @@ def run(repeat: int, explorers=EXPLORERS) -> dict:
 def markdown(results: dict) -> str:
     e = results["echo"]
     lines = [
-        "| Explorer | structural: median | structural: p95 | echo p95 (same moves) | p95 − echo p95 | "
-        "kB per structural update | selection: median | selection: p95 | bytes per selection |",
-        "|---|---|---|---|---|---|---|---|---|",
-        f"| echo widget (the floor, all moves) | {e['latency']['median']:.1f} | {e['latency']['p95']:.1f} | | 0 | "
+        "| Explorer | structural: median | structural: p95 | echo (same moves): median, p95 | median − echo median | "
+        "p95 − echo p95 | kB per structural update | selection: median | selection: p95 | bytes per selection |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| echo widget (the floor, all moves) | {e['latency']['median']:.1f} | {e['latency']['p95']:.1f} | | 0 | 0 | "
         f"{e['bytes']['median'] / 1e3:.1f} | | | |",
     ]
     for name, r in results["explorers"].items():
         s, sel, fl = r["structural"], r["selection"], r.get("echo", e)
         lines.append(
-            f"| {name} | {s['latency']['median']:.1f} | {s['latency']['p95']:.1f} | {fl['latency']['p95']:.1f} | "
+            f"| {name} | {s['latency']['median']:.1f} | {s['latency']['p95']:.1f} | "
+            f"{fl['latency']['median']:.1f}, {fl['latency']['p95']:.1f} | "
+            f"{s['latency']['median'] - fl['latency']['median']:+.1f} | "
             f"{s['latency']['p95'] - fl['latency']['p95']:+.1f} | {s['bytes']['median'] / 1e3:.1f} | "
             f"{sel['latency']['median']:.1f} | {sel['latency']['p95']:.1f} | {sel['bytes']['median']:.0f} |")
     ref = results["speed_reference_s"]

@@ -47,6 +47,34 @@ def test_a_scene_is_json_and_lists_only_the_roles_it_draws():
     assert set(data["roles"]["padding"]) >= {"face", "edge", "hatch", "lw", "ls", "meaning"}
 
 
+def test_the_compact_form_carries_the_whole_scene():
+    # what the browser receives (Scene.to_wire) decodes to exactly the readable form, for a
+    # scene with steps, anchored arrows and a heat map as for every explorer's first scene
+    from conv_backprop.scene import wire_to_json
+
+    sc = small_scene()
+    sc.grid("h", "heat", (1, 2), origin=(4, 0), roles="gradient", faces=[["#FFFFFF", None]])
+    sc.views["0"].steps = [View(cells=[("b", 0, 0, "gradient")], readout="step one\nsecond line"),
+                           View(arrows=[(("a", 1, 2, "top"), ("h", 0, 1, "left"), "highlight", "x")], readout="")]
+    sc.step = 2
+    for scene in [sc] + [f().scene for f in ALL]:
+        wire = json.loads(json.dumps(scene.to_wire()))
+        assert wire_to_json(wire) == json.loads(json.dumps(scene.to_json()))
+        assert Scene.from_json(scene.to_json()).to_json() == scene.to_json()
+    assert sc.views["0"].at(2).arrows[-1][0] == ("a", 1, 2, "top") and sc.views["0"].at(1).readout == "step one\nsecond line"
+    # it refuses what finish() refuses
+    bad = small_scene()
+    bad.views["0"].steps = [View(cells=[("a", 9, 0, "input")])]
+    with pytest.raises(ValueError, match="view '0' step 1: cell \\(9, 0\\) is outside grid 'a'"):
+        bad.to_wire()
+    with pytest.raises(ValueError, match="outside grid 'a'"):
+        bad.finish()
+    sc2 = small_scene()
+    sc2.add_view("z", View(arrows=[(("a", 0, 0, "up"), ("b", 0, 0), "gradient", "")]))
+    with pytest.raises(ValueError, match="anchor must be one of"):
+        sc2.to_wire()
+
+
 def test_a_scene_refuses_what_it_cannot_draw():
     sc = small_scene()
     sc.add_view("bad", View(cells=[("a", 5, 0, "input")]))

@@ -1,4 +1,5 @@
-"""Interactive explorers (ipywidgets + matplotlib), one per idea of the course.
+"""Interactive explorers (ipywidgets sliders + a scene drawn as SVG in the browser), one per idea
+of the course.
 
 Each function returns an ``ipywidgets.VBox`` ready to display, with ``.controls`` (dict of
 widgets), ``.update()``, ``.state`` (what is highlighted and the numbers shown) and ``.message``
@@ -21,7 +22,7 @@ function                   shows                                                
 sliding_window_explorer    padded input, window at output (i, j), output size     01
 fan_in_explorer            one output's receptive field over all channels         02
 fan_out_explorer           every output one input pixel reaches, and its dx       03
-dw_explorer                every x entry one weight multiplies, and its dw        04
+dw_explorer                every x entry one weight multiplies; pair by pair, dw  04
 flipped_kernel_explorer    rotated kernel over zero-inserted, padded dout → dx    05
 im2col_explorer            patches into columns; col2im's overlap counts          06
 pooling_explorer           max/average pooling gradient routing, ties, overlap    07
