@@ -59,7 +59,7 @@ FIGURES: dict = {
         scenes.build_sliding_window, H=6, W=7, HH=3, WW=2, stride=2, padding=1, step=3),
     "fan-in.png": _scene_figure(scenes.build_fan_in, C=2, stride=1, padding=1, i=1, j=2),
     "fan-out.png": _scene_figure(scenes.build_fan_out, C=1, F=2, stride=2, padding=1, p=1, q=2),
-    "dw.png": _scene_figure(scenes.build_dw, N=2, C=1, F=1, stride=2, padding=1, a=1, b=2, pair=3),
+    "dw.png": _scene_figure(scenes.build_dw, N=2, C=1, F=1, stride=2, padding=1, u=1, v=2, pair=3),
     "flipped-kernel.png": _scene_figure(
         scenes.build_flipped_kernel, H=6, W=5, HH=3, WW=3, stride=2, padding=1, step=7),
     "im2col.png": _scene_figure(scenes.build_im2col, C=1, H=4, W=4, HH=2, WW=2, stride=1, column=4),
