@@ -478,7 +478,7 @@ def build(kind: str, notebooks: Path, out: Path, vendor: Path = vendor_assets.DE
             prev_page = (books[k - 1][3], books[k - 1][2]) if k > 0 else None
             next_page = (books[k + 1][3], books[k + 1][2]) if k + 1 < len(books) else None
             soup.body.insert(0, BeautifulSoup(_nav(prev_page, next_page), "html.parser"))
-        number = p.name[:2]
+        number = p.name.split("-")[0]  # 05, 05b
         label = title if title.startswith(number) else f"{number} · {title}"
         entries.append({"page": page, "title": label, "sections": _sections(soup)})
         target = out / page

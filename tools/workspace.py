@@ -147,17 +147,17 @@ def sync(notebooks: Path, out: Path) -> list[str]:
     orphans = sorted(p.name for p in out.glob("*.ipynb") if p.name not in names)
     lines = []
     if first:
-        lines.append(f"Created your workspace {_show(out)} with {len(added)} notebooks: the learner's edition, "
+        lines.append(f"Created your workspace, {_show(out)}/, with {len(added)} notebooks: the learner's edition, "
                      f"yours to edit. No command overwrites it (the teacher's edition is in "
-                     f"{_show(notebooks)}: `make lab-teacher`).")
+                     f"{_show(notebooks)}/: `make lab-teacher`).")
     elif added:
-        lines.append(f"Added to your workspace {_show(out)}: {', '.join(added)} (new in the teacher's "
+        lines.append(f"Added to your workspace, {_show(out)}/: {', '.join(added)} (new in the teacher's "
                      f"edition, or missing here). Your other notebooks were not touched.")
     if updated:
         lines.append(f"Brought up to date (you had not changed them): {', '.join(updated)}.")
     for name in kept_changed:
         lines.append(f"The teacher's edition of {name} has changed since your copy was made; your copy "
-                     f"is kept as it is. For the new version: make reset NB={name[:2]} (your copy is "
+                     f"is kept as it is. For the new version: make reset NB={name.split('-')[0]} (your copy is "
                      f"saved in {_show(out / BACKUPS)} first).")
     if orphans:
         lines.append(f"Kept, though the teacher's edition no longer has them: {', '.join(orphans)}.")
@@ -237,7 +237,7 @@ def reset(notebooks: Path, out: Path, nb: str, exercise: str | None = None) -> l
         listed = ", ".join(starts) or "none"
         raise WorkspaceError(f"EX={exercise!r} is not an exercise of {conv.name}; its exercises are: {listed}")
     if not target.exists():
-        raise WorkspaceError(f"{_show(target)} does not exist; `make lab` (or `make reset NB={conv.name[:2]}`) "
+        raise WorkspaceError(f"{_show(target)} does not exist; `make lab` (or `make reset NB={conv.name.split('-')[0]}`) "
                              f"creates it with every exercise at its start")
     mine = nbformat.read(target, as_version=4)
     start_cell = fresh.cells[starts[name]]
