@@ -39,7 +39,10 @@ def test_check_function_reports_failures_exceptions_and_stubs():
     def stub(a):
         raise NotImplementedError("write it")
 
-    assert "not implemented yet (write it)" in str(check_function("demo", stub, lambda a: a, cases))
+    stubbed = str(check_function("demo", stub, lambda a: a, cases))
+    assert "not implemented yet (write it)" in stubbed
+    assert stubbed.count("not implemented yet") == 1, "a stub's message is said once, not once per case"
+    assert "the cases waiting for your function: small; stride 2" in stubbed
     crash = check_function("demo", lambda a: [][a], lambda a: a, cases)
     assert "raised IndexError" in str(crash) and crash.failures == 2
     assert not check_function("demo", stub, lambda a: a, []).passed  # no case, no pass
