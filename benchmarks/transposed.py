@@ -28,12 +28,14 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 
 import conv_backprop as cb
+# The timing protocol of the layer benchmark (a sibling script: Python puts this folder on the
+# path when a script in it runs): wait 0.3 s, warm up once, keep min / median / max in ms.
+from conv_layers import block  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -47,19 +49,6 @@ CASES = {
 NAIVE_MAX_ENTRIES = 20_000  # N·C_in·H·W above this: the naive loops are skipped (minutes per call)
 
 
-def timed(fn, repeats):
-    fn()  # warm-up
-    out = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return {"min": min(out) * 1e3, "median": float(np.median(out)) * 1e3, "max": max(out) * 1e3}
-
-
-def block(fn, repeats):
-    time.sleep(0.3)  # let OpenBLAS worker threads settle
-    return timed(fn, repeats)
 
 
 def run(repeats: int, dtype=np.float64) -> dict:

@@ -50,6 +50,21 @@ def padded_roles(H: int, W: int, ph: int, pw: int, *, base="input", unused_rows=
     return roles
 
 
+def roles_from_kinds(rows, cols, *, entry: str, unused_kind: str = "unused") -> list:
+    """The role of every cell of a zero-inserted, padded grid, from the kind of its row and of its
+    column (``"entry"``, ``"padding"``, ``unused_kind``, or anything else for an inserted zero):
+    ``"padding"`` if either is padding, else ``"unused"`` if either is unused, ``entry`` where both
+    hold an entry, ``"blank"`` for the inserted zeros."""
+    def role(kr, kc):
+        if "padding" in (kr, kc):
+            return "padding"
+        if unused_kind in (kr, kc):
+            return "unused"
+        return entry if kr == kc == "entry" else "blank"
+
+    return [[role(kr, kc) for kc in cols] for kr in rows]
+
+
 def fmt(v) -> str:
     """A number for the read-out: like a cell's text, in parentheses when negative."""
     s = format_number(v)

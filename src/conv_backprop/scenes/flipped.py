@@ -25,7 +25,7 @@ from ..conv import conv2d_backward, flipped_kernel_input
 from ..drawing import format_number
 from ..indices import conv2d_dx_by_indices
 from ..scene import Scene, View
-from ._common import demo_values, drawable_geometry, first_view, fmt
+from ._common import demo_values, drawable_geometry, first_view, fmt, roles_from_kinds
 from ._settings import check_index, check_int, check_seed, check_sizes, check_steps
 
 __all__ = ["build_flipped_kernel", "flipped_settings", "flipped_arrays", "flipped_scene", "prepared_roles"]
@@ -57,20 +57,7 @@ def prepared_roles(geom, shape) -> list:
     Ho, Wo = geom.output_shape
     rows = _axis_kinds(shape[0], gh.extent - 1 - gh.padding, Ho, gh.stride, gh.unused)
     cols = _axis_kinds(shape[1], gw.extent - 1 - gw.padding, Wo, gw.stride, gw.unused)
-    roles = []
-    for kr in rows:
-        line = []
-        for kc in cols:
-            if "padding" in (kr, kc):
-                line.append("padding")
-            elif "unused" in (kr, kc):
-                line.append("unused")
-            elif kr == kc == "entry":
-                line.append("gradient")
-            else:
-                line.append("blank")
-        roles.append(line)
-    return roles
+    return roles_from_kinds(rows, cols, entry="gradient")
 
 
 def flipped_scene(H, W, HH, WW, stride, padding, dilation, arrays, interval=700):

@@ -33,7 +33,7 @@ import numpy as np
 from ..drawing import format_number
 from ..scene import InvalidSetting, Scene, View
 from ..transposed import conv_transpose2d_forward, conv_transpose2d_output_size, transposed_conv_input
-from ._common import demo_values, first_view, fmt, sentence
+from ._common import demo_values, first_view, fmt, roles_from_kinds, sentence
 from ._settings import check_choice, check_index, check_int, check_seed, check_sizes
 from .im2col_scene import _heat
 
@@ -285,19 +285,7 @@ def _correlation(x, w, out, count, count_roles, num, s, p, op, d, Ho, Wo, Eh, Ew
     Hz, Wz = z.shape
     rows = _z_kinds(Hz, H, HH, s, p, op, d)
     cols = _z_kinds(Wz, W, WW, s, p, op, d)
-    roles = []
-    for kr in rows:
-        line = []
-        for kc in cols:
-            if "padding" in (kr, kc):
-                line.append("padding")
-            elif "extra" in (kr, kc):
-                line.append("unused")
-            elif kr == kc == "entry":
-                line.append("input")
-            else:
-                line.append("blank")
-        roles.append(line)
+    roles = roles_from_kinds(rows, cols, entry="input", unused_kind="extra")
     before = (Eh - 1 - p, Ew - 1 - p)
     # which x entry sits where in z (none when the padding crops it away)
     source = {}
