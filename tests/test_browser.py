@@ -146,6 +146,17 @@ def _explorer_call(notebook: Path):
 _DOM_ROLES = """(root) => [...root.querySelectorAll('rect.cb-cell')].map(r => [r.dataset.key, r.dataset.role])"""
 
 
+def _open_explorer(lab, browser, notebook, workspace):
+    """The notebook run in JupyterLab: (page, the first explorer's root element, scrolled to)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    base_url, token = lab
+    labserver.open_notebook(page, base_url, token, f"notebooks/{notebook.name}", workspace)
+    root = page.locator(".cb-scene").first
+    root.wait_for(timeout=30_000)
+    root.scroll_into_view_if_needed()
+    return page, root
+
+
 @pytest.mark.parametrize("notebook", EXPLORER_NOTEBOOKS, ids=lambda p: p.stem)
 def test_clicking_a_cell_highlights_what_the_maths_says(lab, browser, notebook):
     """Click a selectable cell of the explorer in JupyterLab: the cells the SVG shows in another
@@ -155,12 +166,7 @@ def test_clicking_a_cell_highlights_what_the_maths_says(lab, browser, notebook):
     scene = explorer.scene
     base = {f"{g.id}:{r}:{c}": g.roles[r][c] for g in scene.grids
             for r in range(g.shape[0]) for c in range(g.shape[1])}
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    base_url, token = lab
-    labserver.open_notebook(page, base_url, token, f"notebooks/{notebook.name}", f"click-{notebook.stem}")
-    root = page.locator(".cb-scene").first
-    root.wait_for(timeout=30_000)
-    root.scroll_into_view_if_needed()
+    page, root = _open_explorer(lab, browser, notebook, f"click-{notebook.stem}")
     # pick a selectable cell whose view is not the one shown first: a click must change it
     keys = [k for k, v in scene.select.items() if v != scene.view]
     assert keys, f"{call}: nothing to click"
@@ -218,6 +224,48 @@ def test_clicking_a_cell_highlights_what_the_maths_says(lab, browser, notebook):
     assert root.locator(".cb-readout").inner_text() != before, f"{call}: arrow keys did not move the selection"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     root.screenshot(path=str(ARTIFACTS / f"{notebook.stem}-clicked.png"))
+    page.close()
+
+
+@pytest.mark.parametrize("notebook", [n for n in EXPLORER_NOTEBOOKS if n.name.startswith(("02", "04"))],
+                         ids=lambda p: p.stem)
+def test_a_click_right_after_a_slider_move(lab, browser, notebook):
+    """A slider move is answered in two messages (the picture, then every view). A click at once,
+    on a view still pending, must end showing that view of the new setting, as the package's
+    maths builds it; and the explorer must end with no view pending."""
+    call, explorer = _explorer_call(notebook)
+    stride = explorer.controls["stride"]
+    old = stride.value
+    new = old + 1 if old < stride.max else old - 1
+    explorer.set(stride=new)
+    press = "ArrowRight" if new > old else "ArrowLeft"
+    scene = explorer.scene
+    page, root = _open_explorer(lab, browser, notebook, f"move-{notebook.stem}")
+    output = root.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea-output')][1]")
+    key = [k for k, v in scene.select.items() if v != scene.view][-1]
+    # as soon as the first message is drawn (views pending), click the cell, from inside the page
+    root.evaluate("""(root, key) => {
+        window.__cbClicked = false;
+        const obs = new MutationObserver(() => {
+            if (!root.hasAttribute('data-pending')) return;
+            obs.disconnect();
+            root.querySelector(`rect.cb-cell[data-key="${key}"]`).dispatchEvent(new MouseEvent('click', {bubbles: true}));
+            window.__cbClicked = true;
+        });
+        obs.observe(root, {attributes: true, attributeFilter: ['data-pending']});
+    }""", key)
+    output.locator(".widget-slider", has_text="stride").first.locator(".noUi-handle").focus()
+    page.keyboard.press(press)
+    page.wait_for_function("() => window.__cbClicked", timeout=10_000)
+    page.wait_for_function("() => !document.querySelector('.cb-scene[data-pending]')", timeout=10_000)
+    page.wait_for_timeout(200)
+    view = scene.views[scene.select[key]]
+    assert root.locator(".cb-readout").inner_text().strip() == view.readout.strip(), (
+        f"{call}: a click during a slider move did not end on the clicked view")
+    expected = {f"{g.id}:{r}:{c}": g.roles[r][c] for g in scene.grids
+                for r in range(g.shape[0]) for c in range(g.shape[1])}
+    expected.update({f"{g}:{r}:{c}": role for g, r, c, role in view.cells})
+    assert dict(root.evaluate(_DOM_ROLES)) == expected
     page.close()
 
 

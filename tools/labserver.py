@@ -2,8 +2,8 @@
 explorers' latency benchmark (both drive the real thing, not a stand-in).
 
 ``running_lab(root)`` starts JupyterLab on a free local port with token authentication, a
-throw-away configuration (no news, no update checks, every cell rendered) and ``root`` as its
-root folder; it yields ``(base_url, token)`` and stops the server on exit, also on an error.
+throw-away configuration (no news, no update checks, every cell rendered unless asked
+otherwise) and ``root`` as its root folder; it yields ``(base_url, token)`` and stops the server on exit, also on an error.
 ``chromium(playwright)`` launches the system Chromium (Debian package ``chromium``) headless,
 with the flags this machine's closed network needs; Playwright never downloads a browser.
 """
@@ -34,15 +34,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_lab(root: Path, *, startup_s: float = 60, app: str = "jupyterlab"):
+def running_lab(root: Path, *, startup_s: float = 60, app: str = "jupyterlab", windowing: str | None = "none"):
     """``app`` is ``"jupyterlab"`` or ``"notebook"`` (Notebook 7, the classic-looking front end
-    built on JupyterLab's components)."""
+    built on JupyterLab's components). ``windowing`` is the notebook's windowing mode: ``"none"``
+    (every cell rendered, what the tests need) or None for JupyterLab's default (in JupyterLab
+    4.6, ``"contentVisibility"``: the browser skips rendering cells off screen; what a learner
+    gets, and what the latency benchmark measures)."""
     root = Path(root)
     port, token = free_port(), secrets.token_hex(16)
     settings = root / "app-settings"
     settings.mkdir(exist_ok=True)
     (settings / "overrides.json").write_text(json.dumps({
-        "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+        "@jupyterlab/notebook-extension:tracker": {"windowingMode": windowing} if windowing else {},
         "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
     }))
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"))

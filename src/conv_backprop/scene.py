@@ -22,6 +22,13 @@ A scene holds
   of it (the dw explorer's (x, dout) pairs, one at a time). While such a view is shown, ◀ ▶ and
   Play walk its steps, step 0 being the view itself.
 
+**Deferred views.** A builder may pass :meth:`Scene.add_view` a function that makes the view
+instead of the view. Normally it is called at once. Inside :func:`only_views` it is called only
+for the keys named there; the other views stay *pending*: their keys, selectors and order are in
+the scene, their content is not (``views[key] is None``) until :meth:`Scene.materialize`. This
+is how an explorer answers a slider change quickly: it sends the picture of the selected view
+first, then every other view (``explorers/_shell.py``).
+
 Two encodings: :meth:`Scene.to_json` is the readable one (tests, Python code);
 :meth:`Scene.to_wire` is what the browser widget receives: the same content, compact (one
 string table for every cell text and read-out line, roles as indices, a cell as one index
@@ -33,14 +40,32 @@ Used by every explorer (notebooks 01–07) and by ``conv_backprop.figures``.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
 
 from .drawing import ROLE_MEANINGS, ROLE_STYLES
 
-__all__ = ["Scene", "SceneGrid", "View", "InvalidSetting", "cell_key", "role_table", "wire_to_json"]
+__all__ = ["Scene", "SceneGrid", "View", "InvalidSetting", "cell_key", "only_views", "role_table", "wire_to_json"]
 
 # Where an arrow starts or ends on its cell (an optional fourth entry of an endpoint).
 ANCHORS = ("center", "top", "right", "bottom", "left")
+
+
+# The keys of the views a scene built now should make (None: all of them); see only_views.
+_ONLY_VIEWS: contextvars.ContextVar = contextvars.ContextVar("conv_backprop_only_views", default=None)
+
+
+@contextlib.contextmanager
+def only_views(keys):
+    """Scenes created inside this block make only the views ``keys`` at once; the views their
+    builders pass as functions under other keys stay pending (:meth:`Scene.materialize` makes
+    them). Views passed as :class:`View` objects are always kept."""
+    token = _ONLY_VIEWS.set(frozenset(str(k) for k in keys))
+    try:
+        yield
+    finally:
+        _ONLY_VIEWS.reset(token)
 
 
 class InvalidSetting(ValueError):
@@ -203,6 +228,10 @@ class Scene:
     interval: int = 700  # milliseconds per Play step
     step: int = 0  # the step of ``view`` shown first (views with ``steps`` only)
     step_name: str = "step"  # what one step is, for the step counter ("pair 3 / 18")
+    # the views to make at once (None: all), from only_views; and the pending ones' makers
+    only: frozenset = field(default_factory=_ONLY_VIEWS.get, repr=False, compare=False)
+    _pending: dict = field(default_factory=dict, repr=False, compare=False)
+    _auto_legend: bool = field(default=False, repr=False, compare=False)
 
     def grid(self, *args, **kwargs) -> SceneGrid:
         """Add a :class:`SceneGrid` (same arguments) and return it."""
@@ -212,9 +241,19 @@ class Scene:
         self.grids.append(g)
         return g
 
-    def add_view(self, key: str, view: View, *, selectors=(), step: bool = True) -> View:
-        """Add ``view`` under ``key``; each ``(grid, r, c)`` in ``selectors`` selects it."""
+    def add_view(self, key: str, view, *, selectors=(), step: bool = True) -> View | None:
+        """Add ``view`` under ``key``; each ``(grid, r, c)`` in ``selectors`` selects it.
+
+        ``view`` is a :class:`View`, or a function of no arguments that returns one: called now,
+        unless an :func:`only_views` block leaves ``key`` out (then the view is pending, and
+        ``None`` is returned)."""
         key = str(key)
+        if not isinstance(view, View):
+            if self.only is None or key in self.only:
+                view = view()
+            else:
+                self._pending[key] = view
+                view = None
         self.views[key] = view
         for g, r, c in selectors:
             self.select[cell_key(g, r, c)] = key
@@ -222,10 +261,31 @@ class Scene:
             self.order.append(key)
         return view
 
+    @property
+    def partial(self) -> bool:
+        """Whether some views are pending (see :func:`only_views`)."""
+        return bool(self._pending)
+
+    def materialize(self, keys=None) -> "Scene":
+        """Make the pending views (all, or those among ``keys``); returns ``self``."""
+        todo = list(self._pending) if keys is None else [str(k) for k in keys if str(k) in self._pending]
+        for key in todo:
+            view = self._pending.pop(key)()
+            if not isinstance(view, View):
+                raise TypeError(f"the maker of view {key!r} returned {type(view).__name__}, not a View")
+            self.views[key] = view
+        if todo and self._auto_legend and not self._pending:  # the legend of the whole scene
+            self.legend = []
+            self._complete()
+        return self
+
     def roles_drawn(self) -> list:
-        """Every role that appears in a grid, a view, a window or an arrow, in table order."""
+        """Every role that appears in a grid, a view, a window or an arrow, in table order
+        (of the views made so far)."""
         used = {role for g in self.grids for row in g.roles for role in row}
         for v in self.views.values():
+            if v is None:
+                continue
             for part in [v, *v.steps]:
                 used |= {cell[3] for cell in part.cells}
                 used |= {w[5] for w in part.windows}
@@ -233,7 +293,9 @@ class Scene:
         return [role for role in ROLE_STYLES if role in used]
 
     def finish(self) -> "Scene":
-        """Check references, fill the legend and the first view; returns ``self``."""
+        """Make pending views, check references, fill the legend and the first view; returns
+        ``self``."""
+        self.materialize()
         ids = {g.id: g for g in self.grids}
         for key, v in self.views.items():
             for part in [v, *v.steps]:
@@ -255,6 +317,7 @@ class Scene:
         if not self.legend:
             self.legend = [(role, self.legend_labels.get(role, ROLE_MEANINGS.get(role, role)))
                            for role in self.roles_drawn()]
+            self._auto_legend = True
 
     @staticmethod
     def _check_cell(ids, g, r, c, where):
@@ -265,7 +328,7 @@ class Scene:
             raise ValueError(f"{where}: cell ({r}, {c}) is outside grid {g!r} of shape {(rows, cols)}")
 
     def to_json(self) -> dict:
-        """The scene as JSON-able data (what the browser widget receives)."""
+        """The scene as JSON-able data, readable (tests, Python code); pending views are made."""
         self.finish()
         return {
             "title": self.title,
@@ -300,7 +363,7 @@ class Scene:
             sc.grid(g["id"], g["title"], tuple(g["shape"]), origin=tuple(g["origin"]), roles=g["roles"],
                     texts=g["texts"], row_labels=g["row_labels"], col_labels=g["col_labels"],
                     label=g.get("label", ""), faces=g.get("faces"))
-        sc.views = {k: view(v) for k, v in data.get("views", {}).items()}
+        sc.views = {k: None if v is None else view(v) for k, v in data.get("views", {}).items()}
         sc.select = dict(data.get("select", {}))
         sc.order = list(data.get("order", []))
         return sc
@@ -315,7 +378,8 @@ class Scene:
         (grid, cell, role or string) under ``c`` and ``t``, ``w`` the windows (flat sextuples),
         ``a`` the arrows (flat octuples: grid, cell, anchor, grid, cell, anchor, role, label),
         ``r`` the read-out (the indices of its lines) and ``s`` the steps (each in the same
-        form); an empty list is left out. It checks what :meth:`finish` checks, in the same pass.
+        form); an empty list is left out; a pending view is ``null``. It checks what
+        :meth:`finish` checks, in the same pass.
         """
         self._complete()
         role_names = list(ROLE_STYLES)
@@ -429,6 +493,9 @@ class Scene:
 
         views = []
         for key, v in self.views.items():
+            if v is None:
+                views.append(None)
+                continue
             out = part(v, key)
             if v.steps:
                 out["s"] = [part(st, key, k + 1) for k, st in enumerate(v.steps)]
@@ -510,7 +577,7 @@ def wire_to_json(data: dict) -> dict:
         out_grids.append(grid)
     return {
         "title": data["title"], "grids": out_grids,
-        "views": {k: part(v) for k, v in zip(keys, data["views"])},
+        "views": {k: None if v is None else part(v) for k, v in zip(keys, data["views"])},
         "select": select, "order": [keys[i] for i in data["order"]],
         "view": keys[data["view"]] if keys else "", "note": data["note"],
         "legend": data["legend"], "roles": role_table(), "interval": data["interval"],

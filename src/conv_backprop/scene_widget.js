@@ -4,6 +4,9 @@
 // no round trip to the kernel (so it also works on the static site and in the slides).
 //
 // The scene arrives in its compact form (Scene.to_wire: one string table, flat index lists).
+// After a slider move it may come in two messages: first with only the shown view made (the
+// others `null`: keys and selectors known, content pending), then whole. A selection of a
+// pending view is remembered and shown when the whole scene arrives.
 // A new scene updates the SVG in place: a grid whose place, shape and labels are unchanged
 // keeps its nodes and only the cells whose role, colour or text changed are touched; only new
 // or reshaped grids are built, from one piece of markup each.
@@ -233,6 +236,7 @@ function render({ model, el: root }) {
     labelLayer.replaceChildren();
     if (!next) {
       scene = null;
+      root.removeAttribute("data-pending");
       figure.replaceChildren();
       grids = [];
       legend.replaceChildren(); controls.replaceChildren(); note.textContent = ""; readout.textContent = "";
@@ -309,6 +313,8 @@ function render({ model, el: root }) {
         legend.appendChild(item);
       }
     }
+    // views still to come (the first of a slider move's two messages): marked for tests and the benchmark
+    if (scene.views.includes(null)) root.setAttribute("data-pending", ""); else root.removeAttribute("data-pending");
     if (note.textContent !== (scene.note || "")) note.textContent = scene.note || "";
     note.style.display = scene.note ? "" : "none";
     drawControls();
@@ -383,7 +389,8 @@ function render({ model, el: root }) {
       }
     }
     const lines = parts[parts.length - 1].r || [];
-    readout.textContent = lines.map((si) => scene.strings[si]).join("\n");
+    const said = lines.map((si) => scene.strings[si]).join("\n");
+    if (readout.textContent !== said) readout.textContent = said; // the same words are not announced twice
     current = vi;
     currentStep = step;
     updateCounter();
@@ -391,7 +398,7 @@ function render({ model, el: root }) {
 
   function choose(vi, step = 0) {
     if (vi === current && step === currentStep) return;
-    show(vi, step);
+    if (scene.views[vi]) show(vi, step); // else pending: drawn when the whole scene arrives
     model.set("view", scene.keys[vi]);
     model.set("step", step);
     try { model.save_changes(); } catch (e) { /* no kernel: the selection stays in the page */ }
@@ -442,7 +449,7 @@ function render({ model, el: root }) {
   // A view with steps (the dw explorer's (x, dout) pairs) is walked step by step, step 0 being
   // the view itself (all of them at once); otherwise ◀ ▶ walk the scene's order of views.
   let counter = null;
-  const stepsOf = (vi) => (vi >= 0 && scene.views[vi].s ? scene.views[vi].s.length : 0);
+  const stepsOf = (vi) => (vi >= 0 && scene.views[vi] && scene.views[vi].s ? scene.views[vi].s.length : 0);
 
   function updateCounter() {
     if (!counter) return;
@@ -466,7 +473,7 @@ function render({ model, el: root }) {
   }
 
   function drawControls() {
-    const stepped = scene.views.some((v) => v.s && v.s.length);
+    const stepped = scene.views.some((v) => v && v.s && v.s.length);
     const sig = `${stepped}|${scene.order.length >= 2}|${scene.step_name}`;
     if (sig === controlsSig) return;
     controlsSig = sig;

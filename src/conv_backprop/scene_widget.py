@@ -9,7 +9,8 @@ from saved widget state on a static page, which is what the slides and the site 
 
 Traits: ``scene`` (the scene as JSON text in :meth:`Scene.to_wire`'s compact form, sent on a
 structural change: one string, so neither ipywidgets' message encoding nor a notebook's saved
-widget state walks thousands of nested lists), ``view`` (the key of the view shown) and ``step``
+widget state walks thousands of nested lists; after a slider move it is sent twice, first with
+only the shown view made, then whole: see ``explorers/_shell.py``), ``view`` (the key of the view shown) and ``step``
 (its step, 0 for the view itself); ``view`` and ``step`` are set in the browser on a selection
 and synced back to Python, or set from Python.
 """

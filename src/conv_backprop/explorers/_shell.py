@@ -18,19 +18,43 @@ For tests and Python code:
 
 Only :class:`~conv_backprop.scene.InvalidSetting` becomes a plain-language message; any other
 exception is a bug and propagates.
+
+**A slider moved in the browser** is answered in two messages, so the picture changes as soon
+as possible: first the scene with only the view shown made (its grids, every key and selector;
+the other views pending, see :func:`~conv_backprop.scene.only_views`), then, once the kernel's
+event loop has sent that, the whole scene. A selection in between waits for the second message.
+Another slider move before then drops the unfinished scene, so dragging a slider never queues
+work for settings already left. Python code (``.set()``, ``.scene``, a slider set in a cell)
+always gets the whole scene at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 
 import ipywidgets as widgets
 
-from ..scene import InvalidSetting, Scene
+from ..scene import InvalidSetting, Scene, only_views
 from ..scene_widget import SceneWidget
 
 __all__ = ["SceneExplorer", "InvalidSetting"]
+
+# How long the kernel waits before it makes the rest of a scene (seconds): a little more than a
+# frame (16.7 ms at 60 Hz), so the browser draws the first message's picture before the second
+# message arrives and takes its turn (measured: with 4 ms the two often shared a frame, and the
+# picture waited for the whole scene). The whole scene still lands about 50 ms after the key
+# press, before a person can move the pointer to another cell.
+REST_DELAY_S = 0.02
+
+
+def _running_loop():
+    """The event loop running this code (the kernel's, when a browser moved a slider), or None."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class SceneExplorer(widgets.VBox):
@@ -40,7 +64,8 @@ class SceneExplorer(widgets.VBox):
         self.controls = controls
         self.widget = SceneWidget()
         self.message_box = widgets.HTML()
-        self.scene: Scene | None = None
+        self._scene: Scene | None = None
+        self._rest = None  # the timer that will send the rest of a partial scene
         self.message = ""
         self.base_state: dict = {}
         self._busy = False
@@ -71,7 +96,7 @@ class SceneExplorer(widgets.VBox):
 
     def _on_change(self, change) -> None:
         if not self._busy:
-            self.update()
+            self.update(progressive=True)
 
     # ------------------------------------------------------------------ scene
     def build(self) -> Scene:  # pragma: no cover - abstract
@@ -79,12 +104,24 @@ class SceneExplorer(widgets.VBox):
         :class:`InvalidSetting` for a setting that cannot be drawn."""
         raise NotImplementedError
 
-    def update(self, view: str | None = None, step: int | None = None) -> None:
+    @property
+    def scene(self) -> Scene | None:
+        """The current scene, whole (a partial one is finished and sent first)."""
+        if self._scene is not None and self._scene.partial:
+            self._send_rest()
+        return self._scene
+
+    def update(self, view: str | None = None, step: int | None = None, *, progressive: bool = False) -> None:
         """Rebuild the scene from the current settings and send it to the browser. Keeps the
         selected view when the new scene has it (else ``view``, else the scene's first), and its
-        step when the view keeps that many steps."""
+        step when the view keeps that many steps. ``progressive`` (a slider moved, in a running
+        event loop): send the shown view first and the rest of the scene right after."""
         if self._busy:
             return
+        if self._rest is not None:  # a newer setting: the unfinished scene is not needed
+            self._rest.cancel()
+            self._rest = None
+        loop = _running_loop() if progressive else None
         if view is not None:  # the first drawing (or an explicit view): its step, else the builder's
             keep, keep_step = view, step
         else:  # a structural change: keep what the learner looks at
@@ -92,11 +129,15 @@ class SceneExplorer(widgets.VBox):
         self.message = ""
         self.base_state = {}
         try:
-            scene = self.build()
+            if loop is not None and keep:
+                with only_views([keep]):
+                    scene = self.build()
+            else:
+                scene = self.build()
             scene._complete()
         except InvalidSetting as exc:
             self.message = str(exc)
-            self.scene = None
+            self._scene = None
             self.message_box.value = (
                 '<div role="alert" style="border:2px solid #D55E00;padding:6px;font-size:14px;max-width:900px">'
                 f"<b>Not a valid setting.</b> {html.escape(self.message)}</div>"
@@ -108,15 +149,35 @@ class SceneExplorer(widgets.VBox):
             scene.view = keep
             if keep_step is not None:  # clamped to the view's last step (fewer pairs after a change)
                 scene.step = max(0, min(int(keep_step), len(scene.views[keep].steps)))
-        elif scene.step > len(scene.views[scene.view].steps if scene.view in scene.views else []):
-            scene.step = 0
+        else:
+            scene.materialize([scene.view])  # the builder's own choice (say, clamped to a smaller output)
+            if scene.step > len(scene.views[scene.view].steps if scene.views.get(scene.view) else []):
+                scene.step = 0
         # to_wire checks the scene as finish() does, so a bad scene never reaches the browser
         self.widget.show(scene, view=scene.view, step=scene.step)
-        self.scene = scene
+        self._scene = scene
+        if scene.partial:
+            self._rest = loop.call_later(REST_DELAY_S, self._send_rest)
         if self.message_box.value:
             self.message_box.value = ""
         if self.widget.layout.display is not None:
             self.widget.layout.display = None
+
+    def _send_rest(self) -> None:
+        """Make the pending views of the current scene and send it whole, at the view and step
+        the browser shows now (a selection made meanwhile is kept)."""
+        if self._rest is not None:
+            self._rest.cancel()
+            self._rest = None
+        scene = self._scene
+        if scene is None or not scene.partial:
+            return
+        scene.materialize()
+        key, step = self.widget.view, self.widget.step
+        if key in scene.views:
+            scene.view = key
+            scene.step = max(0, min(int(step), len(scene.views[key].steps)))
+        self.widget.show(scene, view=scene.view, step=scene.step)
 
     def select(self, key, step: int = 0) -> None:
         """Show the view ``key`` (what a click on its cell does in the browser), at ``step``

@@ -137,54 +137,58 @@ def dw_scene(x, w, stride, padding, dilation, dout, pair=None, interval=700):
     p_line = cache(lambda xv, gv: f"   product {fmt_(xv)}·{fmt_(gv)} = {fmt_(xv * gv)}")
     s_line = cache(lambda before, prod: f"   sum so far: {fmt_(before)} + {fmt_(prod)} = {fmt_(before + prod)}")
     ext_h, ext_w = (Ho - 1) * s + 1, (Wo - 1) * s + 1  # the marked entries span dout's shape, s apart
+
+    def view_of(f, c, u, v):  # the view f"{f},{c},{u},{v}"
+        pairs = weight_pairs(xpad, dout, f, c, u, v, s, d)
+        cells = [(f"x{n}_{c}", r, cc, "kernel") for n, _, _, r, cc, _, _ in pairs]
+        cells += [(f"w{f}_{c}", u, v, "highlight"), (f"dw{f}_{c}", u, v, "highlight")]
+        windows = [(f"x{n}_{c}", u * d, v * d, ext_h, ext_w, "highlight") for n in range(N)]
+        windows += [(f"g{n}_{f}", 0, 0, Ho, Wo, "highlight") for n in range(N)]
+        value = sum(xv * gv for *_, xv, gv in pairs)
+        ref = float(dw[f, c, u, v])
+        name = f"dw[{f},{c},{u},{v}]"
+        lines = [f"{name} = Σ_n Σ_i Σ_j xpad[n, {c}, i·{s} + {u}·{d}, j·{s} + {v}·{d}]"
+                 f" · dout[n, {f}, i, j]"]
+        for n in range(N):
+            mine = [(xv, gv) for m, _, _, r, cc, xv, gv in pairs if m == n and inside(r, cc)]
+            on_pad = sum(1 for m, _, _, r, cc, *_ in pairs if m == n and not inside(r, cc))
+            chunk = " + ".join(f"{fmt_(xv)}·{fmt_(gv)}" for xv, gv in mine) or "0"
+            lines.append(f"   batch item {n}: {chunk} = {fmt_(sum(xv * gv for xv, gv in mine))}"
+                         + (f"   (+ {on_pad} pair{'s' if on_pad > 1 else ''} on padding zeros,"
+                            f" adding 0)" if on_pad else ""))
+        ok = "✓" if abs(value - ref) <= 1e-8 + 1e-5 * abs(ref) else "✗ MISMATCH"  # np.isclose
+        lines.append(f"   total (summed over the batch, not averaged) = {fmt_(value)};  "
+                     f"cb.conv2d_backward gives dw = {fmt_(ref)} {ok}")
+        steps, running = [], 0.0
+        for k, (n, i, j, r, cc, xv, gv) in enumerate(pairs):
+            prod = xv * gv
+            before, running = running, running + prod
+            step_lines = [
+                head[k],
+                x_line(n, c, r, cc, xv),
+                g_line(n, f, i, j, gv),
+                p_line(xv, gv),
+                s_line(before, prod),
+            ]
+            if k == npairs - 1:
+                step_lines.append(f"   all {npairs} pairs: {name} = {fmt_(running)};  "
+                                  f"cb.conv2d_backward gives {fmt_(ref)} {ok}")
+            steps.append(View(
+                cells=[(f"x{n}_{c}", r, cc, "highlight"), (f"g{n}_{f}", i, j, "highlight")],
+                arrows=[((f"x{n}_{c}", r, cc), (f"g{n}_{f}", i, j), "highlight", format_number(prod))],
+                readout="\n".join(step_lines),
+                state=dict(pair=k, current=pairs[k], running=running),
+            ))
+        return View(cells=cells, windows=windows, readout="\n".join(lines), steps=steps,
+                    state=dict(weight=(f, c, u, v), pairs=pairs, value=value, reference=ref,
+                               output_shape=(Ho, Wo)))
+
     for f in range(F):
         for c in range(C):
             for u in range(HH):
                 for v in range(WW):
-                    pairs = weight_pairs(xpad, dout, f, c, u, v, s, d)
-                    cells = [(f"x{n}_{c}", r, cc, "kernel") for n, _, _, r, cc, _, _ in pairs]
-                    cells += [(f"w{f}_{c}", u, v, "highlight"), (f"dw{f}_{c}", u, v, "highlight")]
-                    windows = [(f"x{n}_{c}", u * d, v * d, ext_h, ext_w, "highlight") for n in range(N)]
-                    windows += [(f"g{n}_{f}", 0, 0, Ho, Wo, "highlight") for n in range(N)]
-                    value = sum(xv * gv for *_, xv, gv in pairs)
-                    ref = float(dw[f, c, u, v])
-                    name = f"dw[{f},{c},{u},{v}]"
-                    lines = [f"{name} = Σ_n Σ_i Σ_j xpad[n, {c}, i·{s} + {u}·{d}, j·{s} + {v}·{d}]"
-                             f" · dout[n, {f}, i, j]"]
-                    for n in range(N):
-                        mine = [(xv, gv) for m, _, _, r, cc, xv, gv in pairs if m == n and inside(r, cc)]
-                        on_pad = sum(1 for m, _, _, r, cc, *_ in pairs if m == n and not inside(r, cc))
-                        chunk = " + ".join(f"{fmt_(xv)}·{fmt_(gv)}" for xv, gv in mine) or "0"
-                        lines.append(f"   batch item {n}: {chunk} = {fmt_(sum(xv * gv for xv, gv in mine))}"
-                                     + (f"   (+ {on_pad} pair{'s' if on_pad > 1 else ''} on padding zeros,"
-                                        f" adding 0)" if on_pad else ""))
-                    ok = "✓" if abs(value - ref) <= 1e-8 + 1e-5 * abs(ref) else "✗ MISMATCH"  # np.isclose
-                    lines.append(f"   total (summed over the batch, not averaged) = {fmt_(value)};  "
-                                 f"cb.conv2d_backward gives dw = {fmt_(ref)} {ok}")
-                    steps, running = [], 0.0
-                    for k, (n, i, j, r, cc, xv, gv) in enumerate(pairs):
-                        prod = xv * gv
-                        before, running = running, running + prod
-                        step_lines = [
-                            head[k],
-                            x_line(n, c, r, cc, xv),
-                            g_line(n, f, i, j, gv),
-                            p_line(xv, gv),
-                            s_line(before, prod),
-                        ]
-                        if k == npairs - 1:
-                            step_lines.append(f"   all {npairs} pairs: {name} = {fmt_(running)};  "
-                                              f"cb.conv2d_backward gives {fmt_(ref)} {ok}")
-                        steps.append(View(
-                            cells=[(f"x{n}_{c}", r, cc, "highlight"), (f"g{n}_{f}", i, j, "highlight")],
-                            arrows=[((f"x{n}_{c}", r, cc), (f"g{n}_{f}", i, j), "highlight", format_number(prod))],
-                            readout="\n".join(step_lines),
-                            state=dict(pair=k, current=pairs[k], running=running),
-                        ))
-                    view = View(cells=cells, windows=windows, readout="\n".join(lines), steps=steps,
-                                state=dict(weight=(f, c, u, v), pairs=pairs, value=value, reference=ref,
-                                           output_shape=(Ho, Wo)))
-                    sc.add_view(f"{f},{c},{u},{v}", view, selectors=[(f"w{f}_{c}", u, v), (f"dw{f}_{c}", u, v)])
+                    sc.add_view(f"{f},{c},{u},{v}", functools.partial(view_of, f, c, u, v),
+                                selectors=[(f"w{f}_{c}", u, v), (f"dw{f}_{c}", u, v)])
     return sc, base
 
 

@@ -99,50 +99,53 @@ def fan_in_scene(x, w, b, stride, padding, dilation) -> tuple[Scene, dict]:
     taps = [(u, v) for u in range(HH) for v in range(WW)]
     X, Wt, B, Y = xpad.tolist(), w.tolist(), b.tolist(), out.tolist()  # Python floats: fast to index
     cell_text, product = {}, {}  # "x over ×w" and "x·w" by (x, w): a few demo values, many cells
+    def view_of(n, f, i, j):  # the view of output (n, f, i, j)
+        texts, terms, field, lines = [], [], [], []
+        value = B[f]
+        for c in range(C):
+            part, total = [], 0.0
+            grid, Xc, Wc = f"x{n}_{c}", X[n][c], Wt[f][c]
+            for u, v in taps:
+                r, cc = i * s + u * d, j * s + v * d
+                xv, wv = Xc[r][cc], Wc[u][v]
+                field.append((c, r, cc))
+                terms.append((c, u, v, xv, wv))
+                t = cell_text.get((xv, wv))
+                if t is None:
+                    t = cell_text[xv, wv] = f"{num(xv)}\n×{num(wv)}"
+                    product[xv, wv] = f"{par(xv)}·{par(wv)}"
+                texts.append((grid, r, cc, t))
+                part.append(product[xv, wv])
+                total += xv * wv
+            value += total
+            lines.append(f"  channel {c}: {' + '.join(part)} = {num(total)}")
+        ref = Y[n][f][i][j]
+        ok = "✓" if abs(value - ref) <= 1e-8 + 1e-5 * abs(ref) else "✗ MISMATCH"  # np.isclose
+        step = f":{d}" if d > 1 else ""
+        rows_, cols_ = f"{i * s}:{i * s + gh.extent}{step}", f"{j * s}:{j * s + gw.extent}{step}"
+        readout = "\n".join(
+            [f"out[{n}, {f}, {i}, {j}] = sum(xpad[{n}, :, {rows_}, {cols_}] * w[{f}]) + b[{f}]"]
+            + lines
+            + [f"  bias b[{f}] = {num(B[f])}",
+               f"  total = {num(value)}   (cb.conv2d_forward: {num(ref)} {ok})"])
+        windows = [(f"x{n}_{c}", i * s, j * s, gh.extent, gw.extent, "highlight") for c in range(C)]
+        windows += [(f"w{f}_{c}", 0, 0, HH, WW, "highlight") for c in range(C)]
+        windows.append((f"b{f}", 0, 0, 1, 1, "highlight"))
+        return View(
+            cells=[(f"y{n}_{f}", i, j, "highlight")],
+            texts=texts,
+            windows=windows,
+            readout=readout,
+            state={"index": (n, f, i, j), "field": field, "terms": terms, "bias": B[f],
+                   "value": value, "reference": ref},
+        )
+
     for n in range(N):
         for f in range(F):
             for i in range(Ho):
                 for j in range(Wo):
-                    texts, terms, field, lines = [], [], [], []
-                    value = B[f]
-                    for c in range(C):
-                        part, total = [], 0.0
-                        grid, Xc, Wc = f"x{n}_{c}", X[n][c], Wt[f][c]
-                        for u, v in taps:
-                            r, cc = i * s + u * d, j * s + v * d
-                            xv, wv = Xc[r][cc], Wc[u][v]
-                            field.append((c, r, cc))
-                            terms.append((c, u, v, xv, wv))
-                            t = cell_text.get((xv, wv))
-                            if t is None:
-                                t = cell_text[xv, wv] = f"{num(xv)}\n×{num(wv)}"
-                                product[xv, wv] = f"{par(xv)}·{par(wv)}"
-                            texts.append((grid, r, cc, t))
-                            part.append(product[xv, wv])
-                            total += xv * wv
-                        value += total
-                        lines.append(f"  channel {c}: {' + '.join(part)} = {num(total)}")
-                    ref = Y[n][f][i][j]
-                    ok = "✓" if abs(value - ref) <= 1e-8 + 1e-5 * abs(ref) else "✗ MISMATCH"  # np.isclose
-                    step = f":{d}" if d > 1 else ""
-                    rows_, cols_ = f"{i * s}:{i * s + gh.extent}{step}", f"{j * s}:{j * s + gw.extent}{step}"
-                    readout = "\n".join(
-                        [f"out[{n}, {f}, {i}, {j}] = sum(xpad[{n}, :, {rows_}, {cols_}] * w[{f}]) + b[{f}]"]
-                        + lines
-                        + [f"  bias b[{f}] = {num(B[f])}",
-                           f"  total = {num(value)}   (cb.conv2d_forward: {num(ref)} {ok})"])
-                    windows = [(f"x{n}_{c}", i * s, j * s, gh.extent, gw.extent, "highlight") for c in range(C)]
-                    windows += [(f"w{f}_{c}", 0, 0, HH, WW, "highlight") for c in range(C)]
-                    windows.append((f"b{f}", 0, 0, 1, 1, "highlight"))
-                    view = View(
-                        cells=[(f"y{n}_{f}", i, j, "highlight")],
-                        texts=texts,
-                        windows=windows,
-                        readout=readout,
-                        state={"index": (n, f, i, j), "field": field, "terms": terms, "bias": B[f],
-                               "value": value, "reference": ref},
-                    )
-                    sc.add_view(fan_in_key(n, f, i, j), view, selectors=[(f"y{n}_{f}", i, j)])
+                    sc.add_view(fan_in_key(n, f, i, j), functools.partial(view_of, n, f, i, j),
+                                selectors=[(f"y{n}_{f}", i, j)])
     base = {"valid": True, "output_shape": (Ho, Wo), "padded_shape": (Hp, Wp),
             "unused_rows": unused_rows, "unused_cols": unused_cols,
             "settings": dict(stride=s, padding=p, dilation=d)}

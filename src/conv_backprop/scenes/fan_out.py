@@ -120,42 +120,45 @@ def fan_out_scene(w, dout, H, W, stride, padding, dilation) -> tuple[Scene, dict
                f"i·{s} + u·{d} = q + {pad}, j·{s} + v·{d} = r + {pad} (outputs that exist; u, v: kernel taps)")
 
     G, Wt, DX = dout[0].tolist(), w.tolist(), dx[0].tolist()  # Python floats: fast to index
+    def view_of(c, q, r):  # the view fan_out_key(c, q, r)
+        rows_P, cols_P = P_rows[q], P_cols[r]
+        cells = [(f"x{c}", q, r, "highlight"), (f"dx{c}", q, r, "highlight")]
+        texts, arrows, terms, reached = [], [], [], []
+        for f in range(F):
+            for i, u in rows_P:
+                for j, v in cols_P:
+                    g, wv = G[f][i][j], Wt[f][c][u][v]
+                    terms.append((f, i, j, u, v, g, wv))
+                    reached.append((f, i, j))
+                    cells += [(f"o{f}", i, j, "highlight"), (f"g{f}", i, j, "highlight"),
+                              (f"w{f}_{c}", u, v, "highlight")]
+                    texts.append((f"g{f}", i, j, f"{num(g)}\n×{num(wv)}"))
+                    arrows.append(((f"x{c}", q, r), (f"o{f}", i, j), "highlight", ""))
+        value = sum(g * wv for *_, g, wv in terms)
+        ref = DX[c][q][r]
+        lines = [f"dx[0, {c}, {q}, {r}] = Σ over P of dout[0, f, i, j] · w[f, {c}, u, v]",
+                 f"  P_rows = {rows_P}   (i, u) with i·{s} + u·{d} = {q} + {pad}",
+                 f"  P_cols = {cols_P}   (j, v) with j·{s} + v·{d} = {r} + {pad}"]
+        if not terms:
+            why = [_why_unreached(name, idx, g) for name, P, idx, g in
+                   (("row", rows_P, q, geom.height), ("column", cols_P, r, geom.width)) if not P]
+            lines.append(f"  P is empty: {'; '.join(why)}. No output reads this pixel, so dx = 0.")
+        else:
+            for f in range(F):
+                chunk = " + ".join(f"{par(g)}·{par(wv)}" for f2, *_, g, wv in terms if f2 == f)
+                part = sum(g * wv for f2, *_, g, wv in terms if f2 == f)
+                lines.append(f"  filter {f}: {chunk} = {num(part)}")
+        ok = "✓" if abs(value - ref) <= 1e-8 + 1e-5 * abs(ref) else "✗ MISMATCH"  # np.isclose
+        lines.append(f"  total = {num(value)}   (cb.conv2d_backward: dx = {num(ref)} {ok})")
+        return View(cells=cells, texts=texts, arrows=arrows, readout="\n".join(lines),
+                    state={"pixel": (c, q, r), "P_rows": rows_P, "P_cols": cols_P, "reached": reached,
+                           "terms": terms, "value": value, "reference": ref})
+
     for c in range(C):
         for q in range(H):
             for r in range(W):
-                rows_P, cols_P = P_rows[q], P_cols[r]
-                cells = [(f"x{c}", q, r, "highlight"), (f"dx{c}", q, r, "highlight")]
-                texts, arrows, terms, reached = [], [], [], []
-                for f in range(F):
-                    for i, u in rows_P:
-                        for j, v in cols_P:
-                            g, wv = G[f][i][j], Wt[f][c][u][v]
-                            terms.append((f, i, j, u, v, g, wv))
-                            reached.append((f, i, j))
-                            cells += [(f"o{f}", i, j, "highlight"), (f"g{f}", i, j, "highlight"),
-                                      (f"w{f}_{c}", u, v, "highlight")]
-                            texts.append((f"g{f}", i, j, f"{num(g)}\n×{num(wv)}"))
-                            arrows.append(((f"x{c}", q, r), (f"o{f}", i, j), "highlight", ""))
-                value = sum(g * wv for *_, g, wv in terms)
-                ref = DX[c][q][r]
-                lines = [f"dx[0, {c}, {q}, {r}] = Σ over P of dout[0, f, i, j] · w[f, {c}, u, v]",
-                         f"  P_rows = {rows_P}   (i, u) with i·{s} + u·{d} = {q} + {pad}",
-                         f"  P_cols = {cols_P}   (j, v) with j·{s} + v·{d} = {r} + {pad}"]
-                if not terms:
-                    why = [_why_unreached(name, idx, g) for name, P, idx, g in
-                           (("row", rows_P, q, geom.height), ("column", cols_P, r, geom.width)) if not P]
-                    lines.append(f"  P is empty: {'; '.join(why)}. No output reads this pixel, so dx = 0.")
-                else:
-                    for f in range(F):
-                        chunk = " + ".join(f"{par(g)}·{par(wv)}" for f2, *_, g, wv in terms if f2 == f)
-                        part = sum(g * wv for f2, *_, g, wv in terms if f2 == f)
-                        lines.append(f"  filter {f}: {chunk} = {num(part)}")
-                ok = "✓" if abs(value - ref) <= 1e-8 + 1e-5 * abs(ref) else "✗ MISMATCH"  # np.isclose
-                lines.append(f"  total = {num(value)}   (cb.conv2d_backward: dx = {num(ref)} {ok})")
-                view = View(cells=cells, texts=texts, arrows=arrows, readout="\n".join(lines),
-                            state={"pixel": (c, q, r), "P_rows": rows_P, "P_cols": cols_P, "reached": reached,
-                                   "terms": terms, "value": value, "reference": ref})
-                sc.add_view(fan_out_key(c, q, r), view, selectors=[(f"x{c}", q, r), (f"dx{c}", q, r)])
+                sc.add_view(fan_out_key(c, q, r), functools.partial(view_of, c, q, r),
+                            selectors=[(f"x{c}", q, r), (f"dx{c}", q, r)])
     base = {"valid": True, "output_shape": (Ho, Wo), "unreached_rows": unreached_rows,
             "unreached_cols": unreached_cols, "settings": dict(stride=s, padding=pad, dilation=d)}
     return sc, base

@@ -144,38 +144,41 @@ def flipped_scene(H, W, HH, WW, stride, padding, dilation, arrays, interval=700)
     def close(a, b):  # np.isclose's test, on Python floats
         return abs(a - b) <= 1e-8 + 1e-5 * abs(b)
 
+    def view_of(c, q, r, w_rot, WR):  # the view f"{c},{q},{r}"
+        terms = []
+        for u in range(HH):
+            for v in range(WW):
+                rr, cc = q + u * d, r + v * d
+                terms.append((u, v, rr, cc, DL[rr][cc], WR[u][v]))
+        value = sum(dv * wv for *_, dv, wv in terms)
+        later = [divmod(kk, W) for kk in range(q * W + r + 1, H * W)]  # not computed yet: no text
+        cells = [("D", rr, cc, "kernel") for _, _, rr, cc, _, _ in terms]
+        cells.append((f"dx{c}", q, r, "highlight"))
+        ref, by_idx = DX[c][q][r], DXI[c][q][r]
+        ok1 = "✓" if close(value, ref) else "✗ MISMATCH"
+        ok2 = "✓" if close(value, by_idx) else "✗ MISMATCH"
+        lines = [
+            f"dx[0,{c},{q},{r}] = Σ_u Σ_v D[{q} + u·{d}, {r} + v·{d}] · rot(w)[{c}, 0, u, v]",
+            "   = " + " + ".join(f"{fmt_(dv)}·{fmt_(wv)}" for *_, dv, wv in terms) + f" = {fmt_(value)}",
+            f"   index derivation (cb.conv2d_dx_by_indices): {fmt_(by_idx)} {ok2};  "
+            f"cb.conv2d_backward: {fmt_(ref)} {ok1}",
+        ]
+        return View(
+            cells=cells,
+            texts=[(f"dx{c}", qq, rq, "") for qq, rq in later],
+            windows=[("D", q, r, Eh, Ew, "highlight"), (f"r{c}", 0, 0, HH, WW, "highlight")],
+            readout="\n".join(lines),
+            state=dict(current=(q, r), channel=c, w_rot=w_rot, terms=terms, value=value,
+                       reference=ref, by_indices=by_idx),
+        )
+
     for c in range(C):
         w_rot = w_back[c, 0]
         WR = w_rot.tolist()
         for q in range(H):
             for r in range(W):
-                terms = []
-                for u in range(HH):
-                    for v in range(WW):
-                        rr, cc = q + u * d, r + v * d
-                        terms.append((u, v, rr, cc, DL[rr][cc], WR[u][v]))
-                value = sum(dv * wv for *_, dv, wv in terms)
-                later = [divmod(kk, W) for kk in range(q * W + r + 1, H * W)]  # not computed yet: no text
-                cells = [("D", rr, cc, "kernel") for _, _, rr, cc, _, _ in terms]
-                cells.append((f"dx{c}", q, r, "highlight"))
-                ref, by_idx = DX[c][q][r], DXI[c][q][r]
-                ok1 = "✓" if close(value, ref) else "✗ MISMATCH"
-                ok2 = "✓" if close(value, by_idx) else "✗ MISMATCH"
-                lines = [
-                    f"dx[0,{c},{q},{r}] = Σ_u Σ_v D[{q} + u·{d}, {r} + v·{d}] · rot(w)[{c}, 0, u, v]",
-                    "   = " + " + ".join(f"{fmt_(dv)}·{fmt_(wv)}" for *_, dv, wv in terms) + f" = {fmt_(value)}",
-                    f"   index derivation (cb.conv2d_dx_by_indices): {fmt_(by_idx)} {ok2};  "
-                    f"cb.conv2d_backward: {fmt_(ref)} {ok1}",
-                ]
-                view = View(
-                    cells=cells,
-                    texts=[(f"dx{c}", qq, rq, "") for qq, rq in later],
-                    windows=[("D", q, r, Eh, Ew, "highlight"), (f"r{c}", 0, 0, HH, WW, "highlight")],
-                    readout="\n".join(lines),
-                    state=dict(current=(q, r), channel=c, w_rot=w_rot, terms=terms, value=value,
-                               reference=ref, by_indices=by_idx),
-                )
-                sc.add_view(f"{c},{q},{r}", view, selectors=[(f"dx{c}", q, r)])
+                sc.add_view(f"{c},{q},{r}", functools.partial(view_of, c, q, r, w_rot, WR),
+                            selectors=[(f"dx{c}", q, r)])
     return sc, base
 
 

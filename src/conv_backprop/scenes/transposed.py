@@ -203,7 +203,7 @@ def _scatter(x, w, buf, buf_count, count, count_roles, num, s, p, op, d, Ho, Wo,
     copies = conv_transpose2d_forward(onehot, w[None, None], np.zeros(1), s, 0, op, d)[:, 0]
     running = np.cumsum(copies, axis=0)
     final = [[num(v) for v in row] for row in buf]
-    for k in range(H * W):
+    def scatter_view(k):  # the view of input k = i·W + j: its copy, and the running total
         i, j = divmod(k, W)
         xv = float(x[i, j])
         taps = [(u, v, i * s + u * d, j * s + v * d) for u in range(HH) for v in range(WW)]
@@ -241,39 +241,46 @@ def _scatter(x, w, buf, buf_count, count, count_roles, num, s, p, op, d, Ho, Wo,
         else:
             ok = "✓" if np.allclose(run[p:p + Ho, p:p + Wo], buf[p:p + Ho, p:p + Wo]) else "✗ MISMATCH"
             lines.append(f"All {H * W} inputs scattered: out = cb.conv_transpose2d_forward(x, w) {ok}")
-        view = View(cells=cells, texts=texts, windows=windows, readout="\n".join(lines),
+        return View(cells=cells, texts=texts, windows=windows, readout="\n".join(lines),
                     state={"input": (i, j), "terms": terms, "running": run[p:p + Ho, p:p + Wo].copy(),
                            "reached": [(t - p, c - p) for _, _, t, c in taps]})
-        sc.add_view(f"in:{i},{j}", view, selectors=[("x", i, j)])
+
+    for k in range(H * W):
+        i, j = divmod(k, W)
+        sc.add_view(f"in:{i},{j}", functools.partial(scatter_view, k), selectors=[("x", i, j)])
 
     # the gather view of each output cell: which (input, tap) pairs land there
+    def gather_view(t, c):  # the view of output cell (t, c) of the uncropped grid
+        r, q = t - p, c - p
+        pairs = [(i, j, u, v) for i in range(H) for u in range(HH) if i * s + u * d == t
+                 for j in range(W) for v in range(WW) if j * s + v * d == c]
+        value = sum(float(x[i, j] * w[u, v]) for i, j, u, v in pairs)
+        cells = [("out", t, c, "highlight")]
+        cells += [("x", i, j, "highlight") for i, j, _, _ in pairs]
+        cells += [("w", u, v, "highlight") for _, _, u, v in pairs]
+        inside = 0 <= r < Ho and 0 <= q < Wo
+        head = f"out[0, 0, {r}, {q}]" + ("" if inside else " (in the ring: cropped by the padding)")
+        lines = [f"{head} = Σ x[i, j]·w[u, v] over i·{s} + u·{d} = {r} + {p}, j·{s} + v·{d} = {q} + {p}:"]
+        if pairs:
+            lines.append("  " + " + ".join(f"x[{i}, {j}]·w[{u}, {v}]" for i, j, u, v in pairs))
+            lines.append("  = " + " + ".join(f"{fmt(x[i, j])}·{fmt(w[u, v])}" for i, j, u, v in pairs)
+                         + f" = {num(value)}")
+        else:
+            lines.append("  no kernel copy lands here: 0")
+        if inside:
+            ok = "✓" if abs(value - buf[t, c]) <= 1e-9 * (1 + abs(value)) else "✗ MISMATCH"
+            lines.append(f"  {len(pairs)} cop{'y' if len(pairs) == 1 else 'ies'} overlap here (count "
+                         f"{count[r, q]}); cb.conv_transpose2d_forward gives {num(buf[t, c])} {ok}")
+        return View(cells=cells, readout="\n".join(lines),
+                    state={"output": (r, q), "pairs": pairs, "value": value, "inside": inside,
+                           "reference": float(buf[t, c])})
+
     for t in range(Hb):
         for c in range(Wb):
             r, q = t - p, c - p
-            pairs = [(i, j, u, v) for i in range(H) for u in range(HH) if i * s + u * d == t
-                     for j in range(W) for v in range(WW) if j * s + v * d == c]
-            value = sum(float(x[i, j] * w[u, v]) for i, j, u, v in pairs)
-            cells = [("out", t, c, "highlight")]
-            cells += [("x", i, j, "highlight") for i, j, _, _ in pairs]
-            cells += [("w", u, v, "highlight") for _, _, u, v in pairs]
             inside = 0 <= r < Ho and 0 <= q < Wo
-            head = f"out[0, 0, {r}, {q}]" + ("" if inside else " (in the ring: cropped by the padding)")
-            lines = [f"{head} = Σ x[i, j]·w[u, v] over i·{s} + u·{d} = {r} + {p}, j·{s} + v·{d} = {q} + {p}:"]
-            if pairs:
-                lines.append("  " + " + ".join(f"x[{i}, {j}]·w[{u}, {v}]" for i, j, u, v in pairs))
-                lines.append("  = " + " + ".join(f"{fmt(x[i, j])}·{fmt(w[u, v])}" for i, j, u, v in pairs)
-                             + f" = {num(value)}")
-            else:
-                lines.append("  no kernel copy lands here: 0")
-            if inside:
-                ok = "✓" if abs(value - buf[t, c]) <= 1e-9 * (1 + abs(value)) else "✗ MISMATCH"
-                lines.append(f"  {len(pairs)} cop{'y' if len(pairs) == 1 else 'ies'} overlap here (count "
-                             f"{count[r, q]}); cb.conv_transpose2d_forward gives {num(buf[t, c])} {ok}")
             selectors = [("out", t, c)] + ([("count", r, q)] if inside else [])
-            view = View(cells=cells, readout="\n".join(lines),
-                        state={"output": (r, q), "pairs": pairs, "value": value, "inside": inside,
-                               "reference": float(buf[t, c])})
-            sc.add_view(f"out:{r},{q}", view, selectors=selectors, step=False)
+            sc.add_view(f"out:{r},{q}", functools.partial(gather_view, t, c), selectors=selectors, step=False)
     return sc
 
 
@@ -314,36 +321,39 @@ def _correlation(x, w, out, count, count_roles, num, s, p, op, d, Ho, Wo, Eh, Ew
     cx = ox + Wo + COL_GAP
     sc.grid("count", "count: copies per output", (Ho, Wo), origin=(0, cx), roles=count_roles,
             texts=[[str(n) for n in row] for row in count], faces=_heat(count), label="overlap count")
+    def view_of(r, q):  # the view of output (r, q)
+        terms, pairs, texts = [], [], []
+        cells = [("out", r, q, "highlight")]
+        for u in range(HH):
+            for v in range(WW):
+                t, c = r + u * d, q + v * d
+                zv, wv = float(z[t, c]), float(w_rot[u, v])
+                terms.append((u, v, t, c, zv, wv))
+                cells.append(("z", t, c, "highlight"))
+                texts.append(("z", t, c, f"{num(zv)}\n×{num(wv)}"))
+                if (t, c) in source:
+                    i, j = source[(t, c)]
+                    pairs.append((i, j, HH - 1 - u, WW - 1 - v))
+        value = sum(zv * wv for *_, zv, wv in terms)
+        ok = "✓" if abs(value - out[r, q]) <= 1e-9 * (1 + abs(value)) else "✗ MISMATCH"
+        lines = [f"out[0, 0, {r}, {q}] = Σ_(u,v) z[{r} + u·{d}, {q} + v·{d}] · rot(w)[u, v]",
+                 "  = " + " + ".join(f"{fmt(zv)}·{fmt(wv)}" for *_, zv, wv in terms) + f" = {num(value)}"
+                 f"   (cb.conv_transpose2d_forward: {num(out[r, q])} {ok})",
+                 f"  {len(pairs)} of the {HH * WW} taps meet an entry of x (the rest meet inserted or "
+                 f"padding zeros): the count {count[r, q]}."]
+        if pairs:
+            lines.append("  the same products as the scatter view: "
+                         + ", ".join(f"x[{i}, {j}]·w[{u}, {v}]" for i, j, u, v in pairs))
+        windows = [("z", r, q, Eh, Ew, "highlight"), ("r", 0, 0, HH, WW, "highlight")]
+        return View(cells=cells, texts=texts, windows=windows,
+                    readout="\n".join(lines),
+                    state={"output": (r, q), "terms": terms, "pairs": pairs, "value": value,
+                           "reference": float(out[r, q])})
+
     for r in range(Ho):
         for q in range(Wo):
-            terms, pairs, texts = [], [], []
-            cells = [("out", r, q, "highlight")]
-            for u in range(HH):
-                for v in range(WW):
-                    t, c = r + u * d, q + v * d
-                    zv, wv = float(z[t, c]), float(w_rot[u, v])
-                    terms.append((u, v, t, c, zv, wv))
-                    cells.append(("z", t, c, "highlight"))
-                    texts.append(("z", t, c, f"{num(zv)}\n×{num(wv)}"))
-                    if (t, c) in source:
-                        i, j = source[(t, c)]
-                        pairs.append((i, j, HH - 1 - u, WW - 1 - v))
-            value = sum(zv * wv for *_, zv, wv in terms)
-            ok = "✓" if abs(value - out[r, q]) <= 1e-9 * (1 + abs(value)) else "✗ MISMATCH"
-            lines = [f"out[0, 0, {r}, {q}] = Σ_(u,v) z[{r} + u·{d}, {q} + v·{d}] · rot(w)[u, v]",
-                     "  = " + " + ".join(f"{fmt(zv)}·{fmt(wv)}" for *_, zv, wv in terms) + f" = {num(value)}"
-                     f"   (cb.conv_transpose2d_forward: {num(out[r, q])} {ok})",
-                     f"  {len(pairs)} of the {HH * WW} taps meet an entry of x (the rest meet inserted or "
-                     f"padding zeros): the count {count[r, q]}."]
-            if pairs:
-                lines.append("  the same products as the scatter view: "
-                             + ", ".join(f"x[{i}, {j}]·w[{u}, {v}]" for i, j, u, v in pairs))
-            windows = [("z", r, q, Eh, Ew, "highlight"), ("r", 0, 0, HH, WW, "highlight")]
-            view = View(cells=cells, texts=texts, windows=windows,
-                        readout="\n".join(lines),
-                        state={"output": (r, q), "terms": terms, "pairs": pairs, "value": value,
-                               "reference": float(out[r, q])})
-            sc.add_view(f"out:{r},{q}", view, selectors=[("out", r, q), ("count", r, q), ("z", r, q)])
+            sc.add_view(f"out:{r},{q}", functools.partial(view_of, r, q),
+                        selectors=[("out", r, q), ("count", r, q), ("z", r, q)])
     return sc, z
 
 
