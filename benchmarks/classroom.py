@@ -566,9 +566,12 @@ class Student:
 
     def selection(self, scene: str) -> dict | None:
         try:
-            views = list(json.loads(self.comms[scene].get("scene") or "{}").get("views", {}))
+            data = json.loads(self.comms[scene].get("scene") or "{}")
         except ValueError:
-            views = []
+            data = {}
+        # the view keys: "keys" in the compact form the widget receives (Scene.to_wire, where
+        # "views" is a list of views), the keys of "views" in the readable form
+        views = list(data.get("keys") or data.get("views") or {})
         if not views:
             return None
         return {"comm_id": scene, "data": {"method": "update", "state": {"view": self.rng.choice(views)},

@@ -5,8 +5,9 @@ Debian package ``chromium``).
 
 It writes a notebook holding the ten explorers, each under an *echo* widget (a slider whose
 value the kernel copies into a label: the messaging floor, what any kernel round trip costs),
-opens it in JupyterLab on 127.0.0.1, runs it, and then, in the page, measures from an input
-event to the picture changing:
+opens it in JupyterLab on 127.0.0.1 with JupyterLab's default settings (its windowing mode
+included: cells off screen are not rendered, as for a learner), runs it, and then, in the page,
+measures from an input event to the picture changing:
 
 * **structural**: a key press on an explorer's stride slider (grouped: its kernel-rows slider,
   since most group counts do not divide its channels), against the **echo** floor measured the

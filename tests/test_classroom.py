@@ -88,3 +88,18 @@ def test_the_plot_is_drawn(classroom, tmp_path):
     bench, results = classroom
     bench.plot(results, tmp_path / "classroom.png")
     assert (tmp_path / "classroom.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_selection_names_a_view_of_the_scene_the_widget_received():
+    # the widget receives the compact form (Scene.to_wire: "views" is a list, "keys" names them);
+    # a simulated selection must send one of those keys, as a click in the browser does
+    import random
+
+    import conv_backprop.explorers as ex
+
+    bench = _load()
+    e = ex.fan_in_explorer()
+    student = object.__new__(bench.Student)  # only its widget models and its random numbers
+    student.rng, student.comms = random.Random(0), {"s": {"scene": e.widget.scene, "view": e.widget.view}}
+    sent = {student.selection("s")["data"]["state"]["view"] for _ in range(50)}
+    assert sent <= set(e.scene.views) and len(sent) > 10
