@@ -138,6 +138,46 @@ def margins(request):
     return _RECORDER
 
 
+@pytest.fixture
+def net_gradcheck(margins):
+    """``check(net, loss, x, y, label)``: a whole network's gradients against centred differences
+    (h = 1e-5), returning ``layers.gradcheck_model``'s results.
+
+    The elementwise relative error of an entry whose gradient is tiny (|g| ≈ 1e-5) is dominated
+    by rounding, ε·|L|/(2h|g|) ≈ 2e-16·1.6/(2e-5·1e-5) ≈ 2e-6, so it cannot be held to 1e-7 with
+    any margin. Each gradient is compared as a whole instead: the normwise error max|a − n| /
+    max|n| has the rounding floor ε·|L|/(h·max|g|) ≈ 4e-9 (max|g| ≥ 1e-2 in these nets) and
+    truncation (h²/6)|f⁗|/max|g| ≈ 2e-9; threshold 1e-6 (docs/testing.md). gradcheck_model's
+    elementwise errors only detect bugs (an order-1 error): threshold 1e-3."""
+    import conv_backprop as cb
+    from conv_backprop import layers as L
+
+    def check(net, loss, x, y, label):
+        results = L.gradcheck_model(net, loss, x, y, h=1e-5)
+        loss.forward(net.forward(x), y)
+        dx = net.backward(loss.backward())
+        analytic = {p.name: p.grad.copy() for p in net.parameters()} | {"x": dx}
+        for p in net.parameters():
+            saved = p.value.copy()
+
+            def of_param(v, p=p):
+                p.value[...] = v
+                return np.array(loss.forward(net.forward(x), y))
+
+            numeric = cb.numerical_gradient(of_param, saved, np.array(1.0), h=1e-5)
+            p.value[...] = saved
+            err = np.abs(analytic[p.name] - numeric).max() / np.abs(numeric).max()
+            margins.below(f"{label}, normwise {p.name}", err, 1e-6)
+        numeric = cb.numerical_gradient(lambda v: np.array(loss.forward(net.forward(v), y)), x,
+                                        np.array(1.0), h=1e-5)
+        margins.below(f"{label}, normwise x", np.abs(dx - numeric).max() / np.abs(numeric).max(), 1e-6)
+        for r in results:
+            margins.below(f"{label}, elementwise {r.name} (bug detection)", r.max_rel_error, 1e-3)
+        return results
+
+    return check
+
+
 def pytest_sessionfinish(session, exitstatus):
     path = session.config.getoption("--margins")
     if path:
@@ -155,3 +195,32 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("!", f"PyTorch cross-checks SKIPPED ({len(skipped)} tests or modules): "
                                         "torch is not installed (run `make test-torch` to include them)",
                                    yellow=True)
+
+
+class _Mistakes:
+    """Assertions on a checker's report for a learner's wrong function (the ``mistakes`` fixture)."""
+
+    @staticmethod
+    def named(report, phrase):
+        """The report fails and names the mistake ``phrase``, only on failing cases; returns its text."""
+        text = str(report)
+        assert not report.passed, text
+        assert f"this looks like {phrase}" in text, f"{phrase!r} not named:\n{text}"
+        for line in text.splitlines():
+            if "this looks like" in line:
+                assert line.lstrip().startswith("✗"), line  # named only on a failing case
+        return text
+
+    @staticmethod
+    def case_fails(report, title_start):
+        """Exactly one case's title starts with ``title_start``, and that case fails."""
+        lines = [line.strip() for line in str(report).splitlines()[1:]]
+        matching = [line for line in lines if line[2:].startswith(title_start)]
+        assert len(matching) == 1, (title_start, lines)
+        assert matching[0].startswith("✗"), f"the case {title_start!r} passes the wrong answer it names\n{report}"
+
+
+@pytest.fixture
+def mistakes():
+    """``mistakes.named(report, phrase)`` and ``mistakes.case_fails(report, title_start)``."""
+    return _Mistakes

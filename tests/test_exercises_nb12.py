@@ -113,23 +113,6 @@ def test_solutions_against_brute_force_and_finite_differences(margins):
 # report that names it.
 
 
-def _named(report, phrase):
-    text = str(report)
-    assert not report.passed, text
-    assert f"this looks like {phrase}" in text, f"{phrase!r} not named:\n{text}"
-    for line in text.splitlines():
-        if "this looks like" in line:
-            assert line.lstrip().startswith("✗"), line  # named only on a failing case
-    return text
-
-
-def _case_fails(report, title_start):
-    lines = [line.strip() for line in str(report).splitlines()[1:]]
-    matching = [line for line in lines if line[2:].startswith(title_start)]
-    assert len(matching) == 1, (title_start, lines)
-    assert matching[0].startswith("✗"), f"the case {title_start!r} passes the wrong answer it names\n{report}"
-
-
 def _forward_loops(x, w, b, stride, padding, groups, channels):
     """A learner's grouped forward pass, reading the channels ``channels(g, C, G)`` for group g."""
     N, C, H, W = x.shape
@@ -169,40 +152,40 @@ def _backward_loops(dout, x, w, stride, padding, groups, *, channels=None, dw_ch
     return dxpad[:, :, padding:padding + H, padding:padding + W], dw, dout.sum(axis=(0, 2, 3))
 
 
-def test_channels_read_mistakes_are_named():
+def test_channels_read_mistakes_are_named(mistakes):
     block = lambda g, C, G: list(range(g * (C // G), (g + 1) * (C // G)))  # noqa: E731
-    _named(nb12.check_channels_read(lambda f, C, F, G: block(f // G, C, G)), "the group taken as f // G")
+    mistakes.named(nb12.check_channels_read(lambda f, C, F, G: block(f // G, C, G)), "the group taken as f // G")
     report = nb12.check_channels_read(lambda f, C, F, G: block(f % G, C, G))
-    _named(report, "filters dealt to the groups in turn (f % G)")
-    _case_fails(report, "f = 1 of F = 4, C = 4, groups = 2: filters go to groups in blocks")
+    mistakes.named(report, "filters dealt to the groups in turn (f % G)")
+    mistakes.case_fails(report, "f = 1 of F = 4, C = 4, groups = 2: filters go to groups in blocks")
     report = nb12.check_channels_read(lambda f, C, F, G: list(range(f // (F // G), C, G)))
-    _named(report, "the channels of group g taken as every G-th channel")
-    _case_fails(report, "f = 2 of F = 3, C = 6, groups = 3: one filter per group, a block of 2 channels")
+    mistakes.named(report, "the channels of group g taken as every G-th channel")
+    mistakes.case_fails(report, "f = 2 of F = 3, C = 6, groups = 3: one filter per group, a block of 2 channels")
     report = nb12.check_channels_read(lambda f, C, F, G: list(range(C)))
-    _named(report, "every channel read, as in a plain layer")
-    _case_fails(report, "f = 1 of F = 4, C = 4, groups = 4 (depthwise): one channel, not all of them")
+    mistakes.named(report, "every channel read, as in a plain layer")
+    mistakes.case_fails(report, "f = 1 of F = 4, C = 4, groups = 4 (depthwise): one channel, not all of them")
 
 
-def test_grouped_forward_mistakes_are_named():
+def test_grouped_forward_mistakes_are_named(mistakes):
     strided = lambda g, C, G: list(range(g, C, G))  # noqa: E731
     first = lambda g, C, G: list(range(C // G))  # noqa: E731
     report = nb12.check_grouped_forward(lambda x, w, b, s, p, G: _forward_loops(x, w, b, s, p, G, strided))
-    _named(report, "the channels of group g taken as every G-th channel")
-    _case_fails(report, "2 groups, C = 4, F = 6 (3 filters per group), padding 1: group 1 reads the block")
-    _named(nb12.check_grouped_forward(lambda x, w, b, s, p, G: _forward_loops(x, w, b, s, p, G, first)),
+    mistakes.named(report, "the channels of group g taken as every G-th channel")
+    mistakes.case_fails(report, "2 groups, C = 4, F = 6 (3 filters per group), padding 1: group 1 reads the block")
+    mistakes.named(nb12.check_grouped_forward(lambda x, w, b, s, p, G: _forward_loops(x, w, b, s, p, G, first)),
            "every filter reading channels 0 … C/G − 1")
     nhwc = lambda *a: nb12.solution_grouped_forward(*a).transpose(0, 2, 3, 1)  # noqa: E731
-    _named(nb12.check_grouped_forward(nhwc), "a transposed result: out in NHWC order")
+    mistakes.named(nb12.check_grouped_forward(nhwc), "a transposed result: out in NHWC order")
 
 
-def test_grouped_backward_mistakes_are_named():
+def test_grouped_backward_mistakes_are_named(mistakes):
     strided = lambda g, C, G: list(range(g, C, G))  # noqa: E731
     first = lambda g, C, G: list(range(C // G))  # noqa: E731
-    text = _named(nb12.check_grouped_backward(
+    text = mistakes.named(nb12.check_grouped_backward(
         lambda d, x, w, s, p, G: _backward_loops(d, x, w, s, p, G, channels=strided)),
         "the channels of group g taken as every G-th channel")
     assert "dx: " in text and "dw: " in text and "db: " not in text
-    text = _named(nb12.check_grouped_backward(
+    text = mistakes.named(nb12.check_grouped_backward(
         lambda d, x, w, s, p, G: _backward_loops(d, x, w, s, p, G, dw_channels=first)),
         "dw[f, k] paired with channel k (a global channel index)")
     assert "dx: " not in text
@@ -222,15 +205,15 @@ def test_grouped_backward_mistakes_are_named():
         return dx, dw, db
 
     report = nb12.check_grouped_backward(dw_over_all_channels)
-    _named(report, "dw summed over the channels of every group (for a depthwise layer: over all channels)")
-    _case_fails(report, "depthwise: C = 3, F = 3, groups = 3")
+    mistakes.named(report, "dw summed over the channels of every group (for a depthwise layer: over all channels)")
+    mistakes.case_fails(report, "depthwise: C = 3, F = 3, groups = 3")
 
     def db_per_group(dout, x, w, s, p, G):
         dx, dw, _ = nb12.solution_grouped_backward(dout, x, w, s, p, G)
         F = w.shape[0]
         return dx, dw, np.array([dout[:, g * (F // G):(g + 1) * (F // G)].sum() for g in range(G)])
 
-    _named(nb12.check_grouped_backward(db_per_group), "db per group instead of per filter")
+    mistakes.named(nb12.check_grouped_backward(db_per_group), "db per group instead of per filter")
 
     def dw_transposed(dout, x, w, s, p, G):
         dx, _, db = nb12.solution_grouped_backward(dout, x, w, s, p, G)
@@ -245,35 +228,35 @@ def test_grouped_backward_mistakes_are_named():
                     dw[:, f, u, v] = np.einsum("nij,ncij->c", dout[:, f], met)
         return dx, dw, db
 
-    _named(nb12.check_grouped_backward(dw_transposed), "a transposed dw: (C/G, F, HH, WW)")
+    mistakes.named(nb12.check_grouped_backward(dw_transposed), "a transposed dw: (C/G, F, HH, WW)")
 
     def averaged(dout, x, w, s, p, G):
         dx, dw, db = nb12.solution_grouped_backward(dout, x, w, s, p, G)
         return dx, dw / len(x), db / len(x)
 
-    _named(nb12.check_grouped_backward(averaged), "averaged over the batch instead of summed")
+    mistakes.named(nb12.check_grouped_backward(averaged), "averaged over the batch instead of summed")
 
 
-def test_cost_mistakes_are_named():
+def test_cost_mistakes_are_named(mistakes):
     report = nb12.check_cost(lambda C, F, HH, WW, Ho, Wo, G: (F * C * HH * WW + F, F * Ho * Wo * C * HH * WW))
-    _named(report, "counted as for a plain layer")
-    _case_fails(report, "depthwise: C = F = 32, groups = 32, 5×5 kernel, 8×8 outputs: one channel per filter")
-    _named(nb12.check_cost(lambda C, F, HH, WW, Ho, Wo, G: ((F // G) * (C // G) * HH * WW + F // G,
+    mistakes.named(report, "counted as for a plain layer")
+    mistakes.case_fails(report, "depthwise: C = F = 32, groups = 32, 5×5 kernel, 8×8 outputs: one channel per filter")
+    mistakes.named(nb12.check_cost(lambda C, F, HH, WW, Ho, Wo, G: ((F // G) * (C // G) * HH * WW + F // G,
                                                            (F // G) * Ho * Wo * (C // G) * HH * WW)),
            "one group counted")
-    _named(nb12.check_cost(lambda C, F, HH, WW, Ho, Wo, G: (F * (C // G) * HH * WW, F * Ho * Wo * (C // G) * HH * WW)),
+    mistakes.named(nb12.check_cost(lambda C, F, HH, WW, Ho, Wo, G: (F * (C // G) * HH * WW, F * Ho * Wo * (C // G) * HH * WW)),
            "the F biases left out")
-    _named(nb12.check_cost(lambda C, F, HH, WW, Ho, Wo, G: (F * Ho * Wo * (C // G) * HH * WW, F * (C // G) * HH * WW + F)),
+    mistakes.named(nb12.check_cost(lambda C, F, HH, WW, Ho, Wo, G: (F * Ho * Wo * (C // G) * HH * WW, F * (C // G) * HH * WW + F)),
            "the pair in the wrong order")
 
 
-def test_separable_kernel_mistakes_are_named():
+def test_separable_kernel_mistakes_are_named(mistakes):
     def ignores_m(k, p, C):
         return p[:, :C, 0, 0][:, :, None, None] * k[:C, 0][None]
 
     report = nb12.check_separable_kernel(ignores_m)
-    _named(report, "the multiplier M ignored")
-    _case_fails(report, "C = 2, M = 2, F = 3")
+    mistakes.named(report, "the multiplier M ignored")
+    mistakes.case_fails(report, "C = 2, M = 2, F = 3")
 
     def interleaved(k, p, C):
         M = k.shape[0] // C
@@ -285,11 +268,11 @@ def test_separable_kernel_mistakes_are_named():
         return w
 
     report = nb12.check_separable_kernel(interleaved)
-    _named(report, "the depthwise filters of channel c taken as c, c + C")
-    _case_fails(report, "C = 2, M = 2, F = 3, 3×3: depthwise filters 0, 1 read channel 0 (a block)")
+    mistakes.named(report, "the depthwise filters of channel c taken as c, c + C")
+    mistakes.case_fails(report, "C = 2, M = 2, F = 3, 3×3: depthwise filters 0, 1 read channel 0 (a block)")
 
     def channels_first(k, p, C):
         M = k.shape[0] // C
         return np.einsum("fcm,cmuv->cfuv", p[:, :, 0, 0].reshape(p.shape[0], C, M), k[:, 0].reshape(C, M, *k.shape[2:]))
 
-    _named(nb12.check_separable_kernel(channels_first), "a transposed result: (C, F, HH, WW)")
+    mistakes.named(nb12.check_separable_kernel(channels_first), "a transposed result: (C, F, HH, WW)")

@@ -80,35 +80,18 @@ def test_solutions_against_perturbation_and_finite_differences(margins):
 # ----------------------------------------------------------------------------- the mistakes, named
 
 
-def _named(report, phrase):
-    text = str(report)
-    assert not report.passed, text
-    assert f"this looks like {phrase}" in text, f"{phrase!r} not named:\n{text}"
-    for line in text.splitlines():
-        if "this looks like" in line:
-            assert line.lstrip().startswith("✗"), line  # named only on a failing case
-    return text
-
-
-def _case_fails(report, title_start):
-    lines = [line.strip() for line in str(report).splitlines()[1:]]
-    matching = [line for line in lines if line[2:].startswith(title_start)]
-    assert len(matching) == 1, (title_start, lines)
-    assert matching[0].startswith("✗"), f"the case {title_start!r} passes the wrong answer it names\n{report}"
-
-
-def test_output_length_mistakes_are_named():
-    _named(nb13.check_output_length(lambda L, K, s, p, d: (L + 2 * p - d * (K - 1) - 1) // s),
+def test_output_length_mistakes_are_named(mistakes):
+    mistakes.named(nb13.check_output_length(lambda L, K, s, p, d: (L + 2 * p - d * (K - 1) - 1) // s),
            "the + 1 forgotten (a bound off by one)")
     report = nb13.check_output_length(lambda L, K, s, p, d: round((L + 2 * p - d * (K - 1) - 1) / s) + 1)
-    _named(report, "the division rounded")
-    _case_fails(report, "L = 9, K = 1, stride 3: ⌊8/3⌋ + 1 = 3 (floor, not round)")
-    _named(nb13.check_output_length(lambda L, K, s, p, d: math.ceil((L + 2 * p - d * (K - 1) - 1) / s) + 1),
+    mistakes.named(report, "the division rounded")
+    mistakes.case_fails(report, "L = 9, K = 1, stride 3: ⌊8/3⌋ + 1 = 3 (floor, not round)")
+    mistakes.named(nb13.check_output_length(lambda L, K, s, p, d: math.ceil((L + 2 * p - d * (K - 1) - 1) / s) + 1),
            "a ceiling instead of a floor")
     report = nb13.check_output_length(lambda L, K, s, p, d: (L + 2 * p - K) // s + 1)
-    _named(report, "the dilation ignored")
-    _case_fails(report, "L = 11, K = 3, dilation 2")
-    _named(nb13.check_output_length(lambda L, K, s, p, d: (L + p - d * (K - 1) - 1) // s + 1),
+    mistakes.named(report, "the dilation ignored")
+    mistakes.case_fails(report, "L = 11, K = 3, dilation 2")
+    mistakes.named(nb13.check_output_length(lambda L, K, s, p, d: (L + p - d * (K - 1) - 1) // s + 1),
            "the padding counted once")
 
 
@@ -118,15 +101,15 @@ def _forward(x, w, stride, padding, dilation, last=0):
     return np.array([sum(xpad[i * stride + u * dilation] * w[u] for u in range(len(w))) for i in range(L_out - last)])
 
 
-def test_forward_mistakes_are_named():
+def test_forward_mistakes_are_named(mistakes):
     def with_convolve(x, w, s, p, d):
         return np.convolve(np.pad(x, p), w, "valid")[::s] if d == 1 else _forward(x, w[::-1], s, p, d)
 
-    _named(nb13.check_forward(with_convolve), "the kernel reversed (np.convolve, a true convolution)")
-    _named(nb13.check_forward(lambda x, w, s, p, d: _forward(x, w, 1, p, d)), "the stride ignored")
-    _named(nb13.check_forward(lambda x, w, s, p, d: _forward(x, w, s, 0, d)), "the padding forgotten")
-    _named(nb13.check_forward(lambda x, w, s, p, d: _forward(x, w, s, p, 1)), "the dilation ignored")
-    _named(nb13.check_forward(lambda x, w, s, p, d: _forward(x, w, s, p, d, last=1)),
+    mistakes.named(nb13.check_forward(with_convolve), "the kernel reversed (np.convolve, a true convolution)")
+    mistakes.named(nb13.check_forward(lambda x, w, s, p, d: _forward(x, w, 1, p, d)), "the stride ignored")
+    mistakes.named(nb13.check_forward(lambda x, w, s, p, d: _forward(x, w, s, 0, d)), "the padding forgotten")
+    mistakes.named(nb13.check_forward(lambda x, w, s, p, d: _forward(x, w, s, p, 1)), "the dilation ignored")
+    mistakes.named(nb13.check_forward(lambda x, w, s, p, d: _forward(x, w, s, p, d, last=1)),
            "the last output left out (a loop bound off by one)")
 
 
@@ -138,7 +121,7 @@ def _dxpad(dout, w, L, s, p, d, outputs=None):
     return dxpad
 
 
-def test_dx_mistakes_are_named():
+def test_dx_mistakes_are_named(mistakes):
     def correlation_form(dout, w, L, s, p, d, rotate=False, insert=True):
         # notebook 13's second route: zero-insert, pad by K − 1, correlate (d = 1)
         if d != 1:
@@ -151,33 +134,33 @@ def test_dx_mistakes_are_named():
         return full[p:p + L]
 
     assert nb13.check_dx(lambda *a: correlation_form(*a, rotate=True)).passed
-    _named(nb13.check_dx(correlation_form), "the kernel not rotated")
+    mistakes.named(nb13.check_dx(correlation_form), "the kernel not rotated")
     report = nb13.check_dx(lambda *a: correlation_form(*a, rotate=True, insert=False))
-    _named(report, "the stride ignored: dout needs s − 1 zeros inserted")
-    _case_fails(report, "L = 7, K = 3, stride 2")
+    mistakes.named(report, "the stride ignored: dout needs s − 1 zeros inserted")
+    mistakes.case_fails(report, "L = 7, K = 3, stride 2")
     report = nb13.check_dx(lambda dout, w, L, s, p, d: _dxpad(dout, w, L, s, p, d))
-    _named(report, "the padding not cropped")
-    _case_fails(report, "L = 10, K = 3, stride 2, padding 1")
-    _named(nb13.check_dx(lambda dout, w, L, s, p, d: _dxpad(dout, w, L, s, p, d)[:L]),
+    mistakes.named(report, "the padding not cropped")
+    mistakes.case_fails(report, "L = 10, K = 3, stride 2, padding 1")
+    mistakes.named(nb13.check_dx(lambda dout, w, L, s, p, d: _dxpad(dout, w, L, s, p, d)[:L]),
            "the padding cropped at the wrong end")
-    _named(nb13.check_dx(lambda dout, w, L, s, p, d: _dxpad(dout, w, L, s, p, d, len(dout) - 1)[p:p + L]),
+    mistakes.named(nb13.check_dx(lambda dout, w, L, s, p, d: _dxpad(dout, w, L, s, p, d, len(dout) - 1)[p:p + L]),
            "the last output left out (a loop bound off by one)")
-    _named(nb13.check_dx(lambda dout, w, L, s, p, d: _dxpad(dout, w, L, s, p, 1)[p:p + L]), "the dilation ignored")
+    mistakes.named(nb13.check_dx(lambda dout, w, L, s, p, d: _dxpad(dout, w, L, s, p, 1)[p:p + L]), "the dilation ignored")
 
 
-def test_zero_insert_mistakes_are_named():
+def test_zero_insert_mistakes_are_named(mistakes):
     report = nb13.check_zero_insert(lambda dout, s: np.kron(dout, np.eye(s)[0]))
-    _named(report, "zeros after the last entry too")
-    _case_fails(report, "dout of 4, stride 3: two zeros between neighbours, none after the last entry")
-    _case_fails(report, "a single entry, stride 2: nothing to insert, not even after it")
+    mistakes.named(report, "zeros after the last entry too")
+    mistakes.case_fails(report, "dout of 4, stride 3: two zeros between neighbours, none after the last entry")
+    mistakes.case_fails(report, "a single entry, stride 2: nothing to insert, not even after it")
 
     def s_zeros(dout, s):
         up = np.zeros((len(dout) - 1) * (s + 1) + 1)
         up[::s + 1] = dout
         return up
 
-    _named(nb13.check_zero_insert(s_zeros), "s zeros between neighbours instead of s − 1")
-    _named(nb13.check_zero_insert(lambda dout, s: dout.copy()), "the stride ignored: dout returned unchanged")
+    mistakes.named(nb13.check_zero_insert(s_zeros), "s zeros between neighbours instead of s − 1")
+    mistakes.named(nb13.check_zero_insert(lambda dout, s: dout.copy()), "the stride ignored: dout returned unchanged")
 
 
 def _dw(dout, x, K, s, p, d, outputs=None):
@@ -187,11 +170,11 @@ def _dw(dout, x, K, s, p, d, outputs=None):
                      for u in range(K)])
 
 
-def test_dw_mistakes_are_named():
+def test_dw_mistakes_are_named(mistakes):
     report = nb13.check_dw(lambda dout, x, K, s, p, d: _dw(dout, x, K, s, p, d) / len(x))
-    _named(report, "dw averaged over the batch instead of summed")
-    _case_fails(report, "L = 10, K = 3, stride 2, padding 1: the last entry is dropped; a batch of 3 (summed, not averaged)")
-    _named(nb13.check_dw(lambda dout, x, K, s, p, d: _dw(dout[:1], x[:1], K, s, p, d)),
+    mistakes.named(report, "dw averaged over the batch instead of summed")
+    mistakes.case_fails(report, "L = 10, K = 3, stride 2, padding 1: the last entry is dropped; a batch of 3 (summed, not averaged)")
+    mistakes.named(nb13.check_dw(lambda dout, x, K, s, p, d: _dw(dout[:1], x[:1], K, s, p, d)),
            "only the first sequence of the batch summed")
 
     def rotated(dout, x, K, s, p, d):
@@ -200,13 +183,13 @@ def test_dw_mistakes_are_named():
         return np.array([sum(dout[n, i] * xpad[n, i * s + (K - 1 - u) * d]
                              for n in range(len(x)) for i in range(dout.shape[1])) for u in range(K)])
 
-    _named(nb13.check_dw(rotated), "dw reversed (the true-convolution convention)")
-    _named(nb13.check_dw(lambda dout, x, K, s, p, d: _dw(dout, x, K, 1, p, d)), "the stride ignored")
+    mistakes.named(nb13.check_dw(rotated), "dw reversed (the true-convolution convention)")
+    mistakes.named(nb13.check_dw(lambda dout, x, K, s, p, d: _dw(dout, x, K, 1, p, d)), "the stride ignored")
 
     def unpadded(dout, x, K, s, p, d):
         xr = np.pad(x, ((0, 0), (0, 2 * p)))  # x read from index 0, zeros past its end
         return _dw(dout, xr, K, s, 0, d)
 
-    _named(nb13.check_dw(unpadded), "x read without its padding")
-    _named(nb13.check_dw(lambda dout, x, K, s, p, d: _dw(dout, x, K, s, p, d, dout.shape[1] - 1)),
+    mistakes.named(nb13.check_dw(unpadded), "x read without its padding")
+    mistakes.named(nb13.check_dw(lambda dout, x, K, s, p, d: _dw(dout, x, K, s, p, d, dout.shape[1] - 1)),
            "the last output left out (a loop bound off by one)")

@@ -248,7 +248,7 @@ def test_depthwise_separable_is_a_factorised_plain_convolution(rng, margins):
                   cb.conv2d_forward(x, w_eff, b_eff, stride=2, padding=1), rtol=RTOL, atol=ATOL)
 
 
-def test_depthwise_separable_gradcheck_end_to_end(margins):
+def test_depthwise_separable_gradcheck_end_to_end(net_gradcheck):
     rng = np.random.default_rng(3)
     net = L.Sequential(L.DepthwiseSeparable2D(2, 4, 3, padding=1, rng=rng), L.ReLU(), L.Flatten(),
                        L.Linear(4 * 25, 3, rng=rng))
@@ -258,31 +258,10 @@ def test_depthwise_separable_gradcheck_end_to_end(margins):
     x = rng.standard_normal((3, 2, 5, 5))
     y = np.array([0, 1, 2])
     loss = L.SoftmaxCrossEntropy()
-    results = L.gradcheck_model(net, loss, x, y, h=1e-5)
+    # normwise per gradient, plus elementwise bug detection (tolerances derived in conftest.py)
+    results = net_gradcheck(net, loss, x, y, "separable net")
     assert [r.name for r in results] == ["0.depthwise.w", "0.depthwise.b", "0.pointwise.w",
                                          "0.pointwise.b", "3.w", "3.b", "x"]
-    # A curved loss: compare each gradient normwise, max|a − n| / max|n|, whose rounding floor is
-    # ε·|L|/(h·max|g|) ≈ 2e-16·1.5/(1e-5·1e-2) ≈ 3e-9, truncation (h²/6)|f⁗|/max|g| about as
-    # small; threshold 1e-6, as in test_layers.py (docs/testing.md). Elementwise errors of tiny
-    # entries sit at their rounding floor (~1e-6), far below the order-1 error of a bug.
-    loss.forward(net.forward(x), y)
-    dx = net.backward(loss.backward())
-    analytic = {p.name: p.grad.copy() for p in net.parameters()} | {"x": dx}
-    for p in net.parameters():
-        saved = p.value.copy()
-
-        def of_param(v, p=p):
-            p.value[...] = v
-            return np.array(loss.forward(net.forward(x), y))
-
-        numeric = cb.numerical_gradient(of_param, saved, np.array(1.0), h=1e-5)
-        p.value[...] = saved
-        margins.below(f"separable net, normwise {p.name}",
-                      np.abs(analytic[p.name] - numeric).max() / np.abs(numeric).max(), 1e-6)
-    numeric = cb.numerical_gradient(lambda v: np.array(loss.forward(net.forward(v), y)), x, np.array(1.0), h=1e-5)
-    margins.below("separable net, normwise x", np.abs(dx - numeric).max() / np.abs(numeric).max(), 1e-6)
-    for r in results:
-        margins.below(f"separable net, elementwise {r.name} (bug detection)", r.max_rel_error, 1e-3)
 
 
 def test_depthwise_separable_block_trains():

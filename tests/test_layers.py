@@ -185,7 +185,7 @@ def _small_net(seed=0, pool="max"):
 
 
 @pytest.mark.parametrize("pool", ["max", "avg"])
-def test_sequential_gradcheck_end_to_end(pool, margins):
+def test_sequential_gradcheck_end_to_end(pool, net_gradcheck):
     rng = np.random.default_rng(7)
     net = _small_net(pool=pool)
     for p in net.parameters():
@@ -194,34 +194,9 @@ def test_sequential_gradcheck_end_to_end(pool, margins):
     x = rng.standard_normal((3, 1, 8, 8))
     y = np.array([0, 4, 2])
     loss = L.SoftmaxCrossEntropy()
-    results = L.gradcheck_model(net, loss, x, y, h=1e-5)
+    # normwise per gradient, plus elementwise bug detection (tolerances derived in conftest.py)
+    results = net_gradcheck(net, loss, x, y, f"{pool} net")
     assert [r.name for r in results] == ["0.w", "0.b", "3.w", "3.b", "6.w", "6.b", "x"]
-    # The elementwise relative error of an entry whose gradient is tiny (|g| ≈ 1e-5 for some
-    # entries of x) is dominated by rounding, ε·|L|/(2h|g|) ≈ 2e-16·1.6/(2e-5·1e-5) ≈ 2e-6,
-    # so it cannot be held to 1e-7 with any margin. Compare each gradient as a whole instead:
-    # the normwise error max|a − n| / max|n| has the rounding floor ε·|L|/(h·max|g|) ≈ 4e-9
-    # (max|g| ≥ 1e-2 here) and truncation (h²/6)|f⁗|/max|g| ≈ 2e-9; threshold 1e-6.
-    loss.forward(net.forward(x), y)
-    dx = net.backward(loss.backward())
-    analytic = {p.name: p.grad.copy() for p in net.parameters()} | {"x": dx}
-    for p in net.parameters():
-        saved = p.value.copy()
-
-        def of_param(v, p=p):
-            p.value[...] = v
-            return np.array(loss.forward(net.forward(x), y))
-
-        numeric = cb.numerical_gradient(of_param, saved, np.array(1.0), h=1e-5)
-        p.value[...] = saved
-        err = np.abs(analytic[p.name] - numeric).max() / np.abs(numeric).max()
-        margins.below(f"{pool} net, normwise {p.name}", err, 1e-6)
-    numeric = cb.numerical_gradient(lambda v: np.array(loss.forward(net.forward(v), y)), x,
-                                    np.array(1.0), h=1e-5)
-    margins.below(f"{pool} net, normwise x", np.abs(dx - numeric).max() / np.abs(numeric).max(), 1e-6)
-    # gradcheck_model reports the same worst entries: its elementwise errors are at the
-    # rounding floor of the smallest gradients, not of order 1 as a bug would make them.
-    for r in results:
-        margins.below(f"{pool} net, elementwise {r.name} (bug detection)", r.max_rel_error, 1e-3)
 
 
 class _ConvForgetsRotation(L.Conv2D):
